@@ -1,0 +1,20 @@
+/**
+ * Environment of the one-process graph (`npm start`): every subgraph and the gateway in one process, on
+ * embedded PGlite and in-process events unless `DATABASE_URL` / `KAFKA_BROKERS` say otherwise.
+ */
+import { z } from 'zod';
+import { baseEnv, databaseEnv, internalAuthEnv, kafkaEnv } from '../platform/config.ts';
+import { gatewayCommonEnv } from '../gateway/config.ts';
+import { identityEnv } from '../subgraphs/identity/subgraph.ts';
+
+export const embeddedEnvSchema = z.object({
+  ...baseEnv,
+  ...databaseEnv,
+  ...kafkaEnv,
+  ...internalAuthEnv,
+  ...identityEnv,
+  ...gatewayCommonEnv,
+  /** Interface the in-process subgraphs listen on (each on a free port); only the gateway talks to them. */
+  HMS_SUBGRAPH_HOST: z.string().default('127.0.0.1'),
+});
+export type EmbeddedEnv = z.infer<typeof embeddedEnvSchema>;

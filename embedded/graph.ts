@@ -1,0 +1,124 @@
+/**
+ * Composition root of the one-process graph: the database and event transport, every subgraph (each on its own
+ * loopback port, exactly as it would run alone), then the gateway in front of them. `stop()` takes it down in
+ * reverse: gateway, then every subgraph's requests and outbox, then consumers and databases.
+ */
+import { readFileSync } from 'node:fs';
+import { createGateway } from '../gateway/gateway.ts';
+import { createTokenVerifier } from '../gateway/token-verifier.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
+import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
+import { defineSubgraph, type Subgraph } from '../platform/subgraph.ts';
+import type { EventTransport } from '../platform/events/transport.ts';
+import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
+import { subgraphDefinitions } from '../subgraphs/index.ts';
+import { identitySettings, JWKS_PATH } from '../subgraphs/identity/subgraph.ts';
+import type { EmbeddedEnv } from './config.ts';
+
+export interface GraphOptions {
+  env: EmbeddedEnv;
+  logger?: Logger;
+  /** The clock every subgraph uses (tests pass a fixed one). */
+  clock?: () => Date;
+}
+
+export interface Graph {
+  /** The gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  url: string;
+  subgraphs: readonly Subgraph[];
+  /** Each subgraph's GraphQL endpoint, by name. */
+  subgraphUrls: Record<string, string>;
+  transport: EventTransport;
+  database: OpenDatabase;
+  /** The secret the gateway signs internal tokens with (tests use it to call subgraphs directly). */
+  internalTokenSecret: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole graph. */
+export async function startGraph(options: GraphOptions): Promise<Graph> {
+  const { env } = options;
+  const logger =
+    options.logger ?? createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  const production = env.NODE_ENV === 'production';
+  const internalTokenSecret = env.HMS_INTERNAL_TOKEN_SECRET ?? (production ? undefined : randomSecret());
+  if (!internalTokenSecret) throw new Error('HMS_INTERNAL_TOKEN_SECRET is required in production');
+
+  const database = await openDatabase({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.HMS_DATA_DIR });
+  const transport = createTransport(
+    {
+      brokers: env.KAFKA_BROKERS,
+      clientId: env.KAFKA_CLIENT_ID,
+      groupPrefix: env.KAFKA_GROUP_PREFIX,
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    },
+    logger,
+  );
+  const deps = {
+    database: database.target,
+    transport,
+    logger,
+    internalTokenSecret,
+    hospital: { timeZone: env.HMS_TIMEZONE, currency: env.HMS_CURRENCY },
+    clock: options.clock ?? (() => new Date()),
+  };
+  const identity = identitySettings(env, production);
+  const subgraphs = subgraphDefinitions({ identity }).map((definition) => defineSubgraph(definition, deps));
+
+  const started: Subgraph[] = [];
+  const subgraphUrls: Record<string, string> = {};
+  const stopSubgraphs = async (): Promise<void> => {
+    for (const subgraph of [...started].reverse()) await subgraph.quiesce();
+    for (const subgraph of [...started].reverse()) await subgraph.stop();
+    await transport.stop();
+    await database.close();
+  };
+  try {
+    for (const subgraph of subgraphs) {
+      const listening = await subgraph.start(env.HMS_SUBGRAPH_HOST, 0);
+      started.push(subgraph);
+      subgraphUrls[subgraph.name] = `${listening.url}/graphql`;
+    }
+    await transport.start();
+  } catch (error) {
+    await stopSubgraphs().catch(() => {});
+    throw error;
+  }
+
+  const identityUrl = new URL(subgraphUrls.identity!);
+  const gateway = createGateway({
+    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    subgraphUrls,
+    verifyToken: createTokenVerifier({
+      jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
+      issuer: identity.tokens.issuer,
+      audience: identity.tokens.audience,
+    }),
+    internalTokenSecret,
+    logger,
+    introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+  });
+  let listening;
+  try {
+    listening = await gateway.start(env.HOST, env.PORT);
+  } catch (error) {
+    await stopSubgraphs().catch(() => {});
+    throw error;
+  }
+
+  return {
+    url: `${listening.url}/graphql`,
+    subgraphs: started,
+    subgraphUrls,
+    transport,
+    database,
+    internalTokenSecret,
+    logger,
+    stop: async () => {
+      await gateway.stop();
+      await stopSubgraphs();
+    },
+  };
+}

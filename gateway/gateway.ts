@@ -1,0 +1,112 @@
+/**
+ * Composition root of the gateway: `@apollo/gateway` on the committed supergraph (no introspection of the
+ * subgraphs at run time), the access-token verifier, and the HTTP endpoints `/graphql`, `/health/live` and
+ * `/health/ready`.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
+import { createApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { GatewayContext } from './context.ts';
+import { CORRELATION_ID_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
+import type { TokenVerifier } from './token-verifier.ts';
+
+export interface GatewayOptions {
+  /** The composed supergraph SDL (`schema/supergraph.graphql`). */
+  supergraphSdl: string;
+  /** Where each subgraph answers, by name; a subgraph missing here keeps the URL in the supergraph. */
+  subgraphUrls: Record<string, string>;
+  verifyToken: TokenVerifier;
+  internalTokenSecret: string;
+  logger: Logger;
+  /** Allow schema introspection (development tools). */
+  introspection: boolean;
+}
+
+export interface Gateway {
+  start(host: string, port: number): Promise<Listening>;
+  stop(): Promise<void>;
+}
+
+/** A correlation id a client may pass: up to 128 characters from a conservative set. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The gateway's error policy: errors from subgraphs were already made safe there and keep their code and
+ * message; the gateway's own request errors pass; anything else is logged and masked.
+ */
+export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const fromSubgraph = typeof formatted.extensions?.serviceName === 'string';
+  if (fromSubgraph && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+  }
+  return formatGraphQLError(formatted, error, { logger });
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const log = options.logger.child({ component: 'gateway' });
+  let listening: Listening | undefined;
+  let server: ApolloServer<GatewayContext> | undefined;
+  let ready = false;
+
+  return {
+    async start(host, port) {
+      const gateway = new ApolloGateway({
+        supergraphSdl: options.supergraphSdl,
+        buildService: ({ name, url }) =>
+          new SubgraphDataSource(options.subgraphUrls[name] ?? url ?? '', options.internalTokenSecret),
+      });
+      server = new ApolloServer<GatewayContext>({
+        gateway,
+        introspection: options.introspection,
+        includeStacktraceInErrorResponses: false,
+        formatError: (formatted, error) => formatGatewayError(formatted, error, log),
+        plugins: [ApolloServerPluginLandingPageDisabled()],
+      });
+      await server.start();
+      ready = true;
+
+      const app = createApp();
+      mountHealthRoutes(app, { supergraph: async () => ready });
+      app.use(
+        '/graphql',
+        express.json({ limit: '1mb' }),
+        expressMiddleware(server, {
+          context: async ({ req, res }) => {
+            const requested = req.header(CORRELATION_ID_HEADER);
+            const correlationId = requested && CORRELATION_ID.test(requested) ? requested : randomUUID();
+            const requestId = randomUUID();
+            res.setHeader(CORRELATION_ID_HEADER, correlationId);
+            const logger = log.child({ requestId, correlationId });
+            try {
+              const principal = await options.verifyToken(req.header('authorization'));
+              return { principal, correlationId, requestId, logger };
+            } catch (error) {
+              if (error instanceof DomainError) {
+                throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+              }
+              throw error;
+            }
+          },
+        }),
+      );
+      listening = await listen(app, host, port);
+      log.info({ url: `${listening.url}/graphql` }, 'gateway listening');
+      return listening;
+    },
+    async stop() {
+      ready = false;
+      await listening?.close();
+      await server?.stop();
+      listening = undefined;
+      server = undefined;
+    },
+  };
+}

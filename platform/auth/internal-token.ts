@@ -1,0 +1,50 @@
+/**
+ * Gateway → subgraph trust. The gateway verifies the user's access token, then forwards the resulting
+ * principal to each subgraph in a short-lived internal token signed with a secret only the gateway and the
+ * subgraphs share (`HMS_INTERNAL_TOKEN_SECRET`). Subgraphs accept no request without a valid one, so a direct
+ * call that bypasses the gateway is refused (SPEC §2: "A subgraph accepts requests only from the gateway").
+ */
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { principalSchema, type Principal } from './principal.ts';
+
+/** HTTP header that carries the internal token. */
+export const INTERNAL_TOKEN_HEADER = 'x-hms-internal-token';
+
+const ISSUER = 'hms-gateway';
+const AUDIENCE = 'hms-subgraph';
+const ALGORITHM = 'HS256';
+/** Lifetime of an internal token, in seconds: one gateway → subgraph hop. */
+const TTL_SECONDS = 60;
+
+const claimsSchema = z.object({
+  principal: principalSchema.nullable(),
+  correlationId: z.string().min(1).max(128),
+});
+
+/** What the gateway vouches for on one forwarded request. */
+export interface InternalClaims {
+  principal: Principal | null;
+  correlationId: string;
+}
+
+/** Signs the claims of one forwarded request (HS256, 60 s, `iss` hms-gateway, `aud` hms-subgraph). */
+export function signInternalToken(secret: string, claims: InternalClaims): string {
+  return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: TTL_SECONDS, issuer: ISSUER, audience: AUDIENCE });
+}
+
+/**
+ * Verifies an internal token: algorithm pinned to HS256, issuer, audience and expiry checked.
+ *
+ * @returns the claims, or `null` when the token is missing, forged, expired or malformed.
+ */
+export function verifyInternalToken(secret: string, token: string | undefined): InternalClaims | null {
+  if (!token) return null;
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
+    const parsed = claimsSchema.safeParse(payload);
+    return parsed.success ? { principal: parsed.data.principal ?? null, correlationId: parsed.data.correlationId } : null;
+  } catch {
+    return null;
+  }
+}

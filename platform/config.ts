@@ -1,0 +1,114 @@
+/**
+ * Process configuration. Every process parses its environment exactly once, in its `main.ts`, with a zod
+ * schema built from the fragments below; nothing else reads `process.env`. A bad environment is reported as
+ * a whole (every bad variable at once) and the process exits before it starts anything.
+ */
+import { z } from 'zod';
+
+/** Raised when the environment does not satisfy a process's config schema; lists every problem. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Environment as handed to `loadConfig`: a plain map of variable names to strings. */
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * Parses `env` with `schema`. Empty strings count as unset, so `FOO=` falls back to the default.
+ *
+ * @throws ConfigError listing every invalid or missing variable.
+ */
+export function loadConfig<Schema extends z.ZodType>(schema: Schema, env: Environment): z.infer<Schema> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Checks that a string names an IANA time zone this runtime knows (e.g. `Europe/Berlin`). */
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone name such as UTC or Europe/Berlin');
+
+/** Variables every process understands. */
+export const baseEnv = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The hospital's time zone; scheduling rules are evaluated in it (SPEC §3). */
+  HMS_TIMEZONE: timeZone.default('UTC'),
+  /** ISO 4217 currency of every amount of money (SPEC §4). */
+  HMS_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+};
+
+/** Where a process keeps its data: real PostgreSQL when `DATABASE_URL` is set, else embedded PGlite. */
+export const databaseEnv = {
+  DATABASE_URL: z.string().url().optional(),
+  /** Maximum connections per subgraph pool on real PostgreSQL. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Folder for the embedded database (PGlite) when `DATABASE_URL` is unset. `memory://` keeps nothing. */
+  HMS_DATA_DIR: z.string().default('.hms-data'),
+};
+
+/** Kafka: events go to a real broker when `KAFKA_BROKERS` is set, and stay in-process otherwise. */
+export const kafkaEnv = {
+  KAFKA_BROKERS: commaList.optional(),
+  KAFKA_CLIENT_ID: z.string().default('hms'),
+  /** Prefix for consumer group ids, so that two deployments (or test runs) on one broker do not share groups. */
+  KAFKA_GROUP_PREFIX: z.string().default('hms'),
+  /** Partitions for topics the process creates on start-up (existing topics are left as they are). */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(3),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
+};
+
+/** The shared secret with which the gateway vouches for each request it forwards to a subgraph. */
+export const internalAuthEnv = {
+  HMS_INTERNAL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+};
+
+/** Variables of a process that serves one subgraph over HTTP. */
+export const subgraphEnv = {
+  ...baseEnv,
+  ...databaseEnv,
+  ...kafkaEnv,
+  ...internalAuthEnv,
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(4001),
+};
+
+export const schemas = { commaList, port, timeZone };
+
+/**
+ * Secrets may be generated only outside production. Returns the configured value, or in development and test
+ * a random one (with `onGenerated` told so that the caller can say it out loud).
+ *
+ * @throws ConfigError in production when the secret is missing.
+ */
+export function secretOrGenerate(
+  name: string,
+  value: string | undefined,
+  nodeEnv: 'development' | 'test' | 'production',
+  generate: () => string,
+): string {
+  if (value) return value;
+  if (nodeEnv === 'production') throw new ConfigError([`${name}: required in production`]);
+  return generate();
+}

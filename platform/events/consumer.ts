@@ -1,0 +1,126 @@
+/**
+ * Idempotent event consumers (SPEC §6). Each message is validated against the envelope schema, then handled
+ * inside one transaction that also records `(consumer, event id)` in `processed_event`; a redelivered event
+ * finds its id there and has no second effect. A message that keeps failing is retried with backoff, then sent
+ * to the topic's dead-letter topic so it does not block its partition.
+ */
+import { ProcessedEvent } from './outbox.entity.ts';
+import { deadLetterTopicOf, eventEnvelopeSchema, type EventEnvelope } from './envelope.ts';
+import type { EntityManager, Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
+import type { EventTransport } from './transport.ts';
+
+/** Handles one event type inside the consumer's transaction; throw to have the event retried. */
+export type EventHandler = (em: EntityManager, event: EventEnvelope) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** Unique per subgraph and purpose, e.g. `appointments.doctor-replica`; it is also the consumer group. */
+  name: string;
+  topics: readonly string[];
+  /** Handlers by event `type`; other types on the topics are acknowledged and ignored. */
+  handlers: Record<string, EventHandler>;
+  orm: Orm;
+  transport: EventTransport;
+  logger: Logger;
+  /** Attempts before a message is dead-lettered. */
+  maxAttempts?: number;
+  /** First retry delay in milliseconds; doubles on every attempt. */
+  retryDelayMs?: number;
+}
+
+/** What the dead-letter topic receives for a message that could not be handled. */
+export interface DeadLetter {
+  consumer: string;
+  topic: string;
+  failedAt: string;
+  attempts: number;
+  error: string;
+  value: unknown;
+}
+
+export interface EventConsumer {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Handles one message as the transport would deliver it (exposed for tests of redelivery and replay). */
+  handle(topic: string, value: unknown): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Creates a consumer; `start()` subscribes it to its topics under consumer group `name`. */
+export function createConsumer(options: ConsumerOptions): EventConsumer {
+  const log = options.logger.child({ component: 'consumer', consumer: options.name });
+  const maxAttempts = options.maxAttempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  let subscription: { stop(): Promise<void> } | undefined;
+
+  async function handleOnce(event: EventEnvelope, handler: EventHandler): Promise<'handled' | 'duplicate'> {
+    return options.orm.em.fork().transactional(async (em) => {
+      const inserted = await em
+        .createQueryBuilder(ProcessedEvent)
+        .insert({ consumer: options.name, eventId: event.id, processedAt: new Date() })
+        .onConflict(['consumer', 'eventId'])
+        .ignore()
+        .execute('run');
+      if ((inserted as { affectedRows?: number }).affectedRows !== 1) return 'duplicate';
+      await handler(em, event);
+      return 'handled';
+    });
+  }
+
+  async function deadLetter(topic: string, value: unknown, attempts: number, error: unknown): Promise<'dead-lettered'> {
+    const letter: DeadLetter = {
+      consumer: options.name,
+      topic,
+      failedAt: new Date().toISOString(),
+      attempts,
+      error: error instanceof Error ? error.message : String(error),
+      value,
+    };
+    const key = (value as { aggregateId?: unknown } | null)?.aggregateId;
+    await options.transport.publish([
+      { topic: deadLetterTopicOf(topic), key: typeof key === 'string' ? key : options.name, value: letter },
+    ]);
+    log.error({ topic, attempts, err: error }, 'event dead-lettered');
+    return 'dead-lettered';
+  }
+
+  async function handle(topic: string, value: unknown): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'> {
+    const parsed = eventEnvelopeSchema.safeParse(value);
+    if (!parsed.success) return deadLetter(topic, value, 0, new Error(`invalid envelope: ${parsed.error.message}`));
+    const event = parsed.data as EventEnvelope;
+    const handler = options.handlers[event.type];
+    if (!handler) return 'ignored';
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await handleOnce(event, handler);
+        log.debug({ eventId: event.id, type: event.type, outcome, correlationId: event.correlationId }, 'event consumed');
+        return outcome;
+      } catch (error) {
+        if (attempt >= maxAttempts) return deadLetter(topic, value, attempt, error);
+        log.warn({ eventId: event.id, type: event.type, attempt, err: error }, 'event handling failed; retrying');
+        await sleep(retryDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  return {
+    name: options.name,
+    handle,
+    async start() {
+      subscription = await options.transport.subscribe({
+        groupId: options.name,
+        topics: options.topics,
+        handle: async (topic, value) => {
+          await handle(topic, value);
+        },
+      });
+    },
+    async stop() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}

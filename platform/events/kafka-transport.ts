@@ -1,0 +1,156 @@
+/**
+ * Events over Apache Kafka (kafkajs). Topics of SPEC §6 and their dead-letter topics are created on start-up
+ * when missing; the producer is idempotent with `acks: -1` and one request in flight, so a retried send
+ * neither duplicates nor reorders messages; messages are keyed by aggregate id.
+ */
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from '../logger.ts';
+import { deadLetterTopicOf, TOPICS } from './envelope.ts';
+import type { EventTransport, Subscription, TransportMessage } from './transport.ts';
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every consumer group id: `<prefix>.<groupId>`. */
+  groupPrefix: string;
+  partitions: number;
+  replicationFactor: number;
+  logger: Logger;
+  /** How long `subscribe` waits for the consumer to join its group, in milliseconds. */
+  joinTimeoutMs?: number;
+}
+
+const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+export class KafkaTransport implements EventTransport {
+  readonly kind = 'kafka' as const;
+  readonly #options: KafkaTransportOptions;
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #consumers = new Set<Consumer>();
+  readonly #opened: Promise<void>;
+  #open!: () => void;
+  #ready = false;
+
+  constructor(options: KafkaTransportOptions) {
+    this.#options = options;
+    const log = options.logger.child({ component: 'kafka' });
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          log[PINO_LEVEL[level] ?? 'info'](rest, message);
+        },
+    });
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.#opened = new Promise<void>((resolve) => {
+      this.#open = resolve;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.ensureTopics();
+    await this.#producer.connect();
+    this.#ready = true;
+    this.#open();
+  }
+
+  /** Creates the SPEC §6 topics and their dead-letter topics where they do not exist yet. */
+  async ensureTopics(): Promise<void> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const wanted = TOPICS.flatMap((topic) => [topic, deadLetterTopicOf(topic)]).filter((topic) => !existing.has(topic));
+      if (wanted.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: wanted.map((topic) => ({
+            topic,
+            numPartitions: this.#options.partitions,
+            replicationFactor: this.#options.replicationFactor,
+          })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async publish(messages: readonly TransportMessage[]): Promise<void> {
+    await this.#opened;
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const message of messages) {
+      const list = byTopic.get(message.topic) ?? [];
+      list.push({ key: message.key, value: JSON.stringify(message.value) });
+      byTopic.set(message.topic, list);
+    }
+    await this.#producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+    });
+  }
+
+  async subscribe(subscription: Subscription): Promise<{ stop(): Promise<void> }> {
+    const consumer = this.#kafka.consumer({ groupId: `${this.#options.groupPrefix}.${subscription.groupId}` });
+    this.#consumers.add(consumer);
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Kafka consumer ${subscription.groupId} did not join its group in time`)),
+        this.#options.joinTimeoutMs ?? 60_000,
+      );
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        await subscription.handle(topic, parseJson(message.value?.toString('utf8') ?? ''));
+      },
+    });
+    await joined;
+    return {
+      stop: async () => {
+        this.#consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.#ready = false;
+    await Promise.all([...this.#consumers].map((consumer) => consumer.disconnect()));
+    this.#consumers.clear();
+    await this.#producer.disconnect();
+  }
+
+  isReady(): boolean {
+    return this.#ready;
+  }
+}
+
+/** Parses a message value; a value that is not JSON is passed on as its text, for the consumer to dead-letter. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

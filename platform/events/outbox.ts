@@ -1,0 +1,215 @@
+/**
+ * Transactional outbox. A service records an event with `recordEvent(em, …)` inside the transaction that makes
+ * the change, so the event exists if and only if the change committed. The `OutboxRelay` then publishes
+ * unpublished messages in creation order and marks them published. Publishing is at-least-once (a crash
+ * between publish and mark publishes again); consumers deduplicate by event id.
+ *
+ * Only one relay per subgraph publishes at a time: it holds a lease row in `relay_lease`, renewed on every
+ * round, which another replica takes over when it expires. That keeps one aggregate's events in order.
+ */
+import { hostname } from 'node:os';
+import { Mutex } from 'async-mutex';
+import type { EntityManager, Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
+import { actorOf } from '../auth/principal.ts';
+import type { Actor } from '../graphql/context.ts';
+import { createEnvelope, type EventEnvelope, type Topic } from './envelope.ts';
+import { OutboxMessage, RelayLease } from './outbox.entity.ts';
+import type { EventTransport } from './transport.ts';
+
+/**
+ * Adds `envelope` to the outbox of the unit of work `em`; it is written when `em` flushes, in the same
+ * transaction as the rest of the change. Call it from inside `em.transactional(...)`.
+ */
+export function recordEvent(em: EntityManager, topic: Topic, envelope: EventEnvelope<object>): void {
+  em.create(OutboxMessage, {
+    id: envelope.id,
+    topic,
+    messageKey: envelope.aggregateId,
+    type: envelope.type,
+    envelope: envelope as EventEnvelope,
+    createdAt: new Date(envelope.occurredAt),
+    publishedAt: null,
+  });
+}
+
+export interface OutboxRelayOptions {
+  orm: Orm;
+  transport: EventTransport;
+  logger: Logger;
+  /** Messages published per round. */
+  batchSize?: number;
+  /** Pause between rounds when the outbox is empty, in milliseconds (a `nudge()` cuts it short). */
+  idleMs?: number;
+  /** Lifetime of the publishing lease, in milliseconds. */
+  leaseMs?: number;
+}
+
+const LEASE_NAME = 'outbox';
+
+export class OutboxRelay {
+  readonly #orm: Orm;
+  readonly #transport: EventTransport;
+  readonly #log: Logger;
+  readonly #batchSize: number;
+  readonly #idleMs: number;
+  readonly #leaseMs: number;
+  readonly #holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  /** Rounds never overlap, whether from the loop or from `drain()`. */
+  readonly #roundLock = new Mutex();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #pendingNudge = false;
+  #lastPublishedAt: Date | undefined;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#orm = options.orm;
+    this.#transport = options.transport;
+    this.#log = options.logger.child({ component: 'outbox-relay' });
+    this.#batchSize = options.batchSize ?? 100;
+    this.#idleMs = options.idleMs ?? 500;
+    this.#leaseMs = options.leaseMs ?? 15_000;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Asks the relay to look at the outbox now (after a commit that recorded events). */
+  nudge(): void {
+    this.#pendingNudge = true;
+    this.#wake?.();
+  }
+
+  /** Stops after the current round; with `drain`, first publishes everything already in the outbox. */
+  async stop(options: { drain?: boolean } = {}): Promise<void> {
+    if (options.drain && this.#running) {
+      try {
+        await this.drain();
+      } catch (error) {
+        this.#log.warn({ err: error }, 'could not drain the outbox before stopping');
+      }
+    }
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#releaseLease();
+  }
+
+  /** Publishes until the outbox is empty (or this relay does not hold the lease). Returns how many it sent. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.#round();
+      total += sent;
+      if (sent < this.#batchSize) return total;
+    }
+  }
+
+  /** When this relay last published something (for metrics and readiness). */
+  get lastPublishedAt(): Date | undefined {
+    return this.#lastPublishedAt;
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      try {
+        this.#pendingNudge = false;
+        const sent = await this.#round();
+        failures = 0;
+        if (sent === this.#batchSize) continue;
+      } catch (error) {
+        failures++;
+        this.#log.error({ err: error, failures }, 'outbox relay round failed');
+      }
+      const pause = failures > 0 ? Math.min(this.#idleMs * 2 ** failures, 30_000) : this.#idleMs;
+      if (!this.#pendingNudge) await this.#sleep(pause);
+    }
+  }
+
+  #round(): Promise<number> {
+    return this.#roundLock.runExclusive(() => this.#publishBatch());
+  }
+
+  async #publishBatch(): Promise<number> {
+    if (!(await this.#holdLease())) return 0;
+    const em = this.#orm.em.fork();
+    const batch = await em.find(
+      OutboxMessage,
+      { publishedAt: null },
+      { orderBy: { id: 'asc' }, limit: this.#batchSize },
+    );
+    if (batch.length === 0) return 0;
+    await this.#transport.publish(
+      batch.map((message) => ({ topic: message.topic, key: message.messageKey, value: message.envelope })),
+    );
+    const publishedAt = new Date();
+    await em.nativeUpdate(OutboxMessage, { id: { $in: batch.map((message) => message.id) } }, { publishedAt });
+    this.#lastPublishedAt = publishedAt;
+    this.#log.debug({ count: batch.length }, 'published outbox messages');
+    return batch.length;
+  }
+
+  /** Takes or renews the lease; false when another live relay holds it. */
+  async #holdLease(): Promise<boolean> {
+    const em = this.#orm.em.fork();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.#leaseMs);
+    const renewed = await em.nativeUpdate(
+      RelayLease,
+      { name: LEASE_NAME, $or: [{ holder: this.#holder }, { expiresAt: { $lt: now } }] },
+      { holder: this.#holder, expiresAt },
+    );
+    if (renewed > 0) return true;
+    const inserted = await em
+      .createQueryBuilder(RelayLease)
+      .insert({ name: LEASE_NAME, holder: this.#holder, expiresAt })
+      .onConflict('name')
+      .ignore()
+      .execute('run');
+    return (inserted as { affectedRows?: number }).affectedRows === 1;
+  }
+
+  async #releaseLease(): Promise<void> {
+    try {
+      await this.#orm.em.fork().nativeUpdate(RelayLease, { name: LEASE_NAME, holder: this.#holder }, { expiresAt: new Date(0) });
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not release the outbox lease');
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/**
+ * Records a domain event raised by `actor` in the unit of work `em` (see `recordEvent`).
+ *
+ * @returns the envelope, e.g. for tests.
+ */
+export function emitEvent<Payload extends object>(
+  em: EntityManager,
+  topic: Topic,
+  actor: Actor,
+  event: { type: string; aggregateId: string; payload: Payload; version?: number },
+): EventEnvelope<Payload> {
+  const envelope = createEnvelope({
+    ...event,
+    actor: actorOf(actor.principal),
+    correlationId: actor.correlationId,
+  });
+  recordEvent(em, topic, envelope);
+  return envelope;
+}

@@ -1,0 +1,38 @@
+/**
+ * How events travel between processes: Kafka when `KAFKA_BROKERS` is set (`kafka-transport.ts`), in-process
+ * otherwise (`in-process-transport.ts`). Producers only ever publish through the outbox relay; consumers
+ * receive through `consumer.ts`, which makes handling idempotent.
+ */
+
+/** One message on a topic. `value` is JSON-serializable (an event envelope, or a dead letter). */
+export interface TransportMessage {
+  topic: string;
+  key: string;
+  value: object;
+}
+
+/** Called for each message a subscription receives; resolves once the message is handled. */
+export type MessageHandler = (topic: string, value: unknown) => Promise<void>;
+
+export interface Subscription {
+  /** Consumer group: every group receives every message once; members of one group share the work. */
+  groupId: string;
+  topics: readonly string[];
+  handle: MessageHandler;
+}
+
+export interface EventTransport {
+  readonly kind: 'kafka' | 'in-process';
+  /**
+   * Delivers messages to the broker in order. Waits until `start()` has been called, so that in-process
+   * subscribers that start later do not miss messages.
+   */
+  publish(messages: readonly TransportMessage[]): Promise<void>;
+  /** Starts receiving for a consumer group. */
+  subscribe(subscription: Subscription): Promise<{ stop(): Promise<void> }>;
+  /** Opens publishing (and connects to the broker where there is one). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** True while the transport can publish (used by readiness checks). */
+  isReady(): boolean;
+}

@@ -1,0 +1,22 @@
+/**
+ * What every request context carries, in the gateway and in every subgraph. Subgraph contexts extend it with
+ * their forked entity manager, DataLoaders and services (see each subgraph's `subgraph.ts`).
+ */
+import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../logger.ts';
+
+export interface RequestContext {
+  /** The verified caller, or null when anonymous. */
+  principal: Principal | null;
+  /** Ties together every log line and event caused by one client request, across processes. */
+  correlationId: string;
+  /** This hop's id. */
+  requestId: string;
+  logger: Logger;
+}
+
+/** The parts of a request context a service needs to act for the caller and describe what it did. */
+export interface Actor {
+  principal: Principal | null;
+  correlationId: string;
+}

@@ -1,0 +1,90 @@
+/**
+ * Cursor pagination (SPEC §9): `first`/`after` in, `XxxConnection { edges { node cursor } pageInfo { hasNextPage
+ * endCursor } totalCount }` out. Cursors are opaque (base64url JSON of the sort key and id) and pages are read
+ * with keyset conditions, so a page costs the same however deep it is.
+ */
+import { BadUserInputError } from '../errors.ts';
+
+/** Page size when `first` is omitted, and the largest page a client may ask for. */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** A validated page request: read `limit + 1` rows to learn whether there is a next page. */
+export interface PageRequest {
+  limit: number;
+  after: CursorValues | null;
+}
+
+/** The values a cursor stands for: the sort key(s) then the id. */
+export type CursorValues = (string | number)[];
+
+/** Encodes keyset values into an opaque cursor. */
+export function encodeCursor(values: CursorValues): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor made by `encodeCursor` with `arity` values.
+ *
+ * @throws BadUserInputError for anything else.
+ */
+export function decodeCursor(cursor: string, arity: number): CursorValues {
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(values) &&
+      values.length === arity &&
+      values.every((value) => typeof value === 'string' || typeof value === 'number')
+    ) {
+      return values;
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('`after` is not a cursor this list returned.', 'after');
+}
+
+/**
+ * Validates `first` (1..100, default 20) and decodes `after`.
+ *
+ * @throws BadUserInputError when `first` is out of range or `after` is not a valid cursor.
+ */
+export function pageRequest(args: PageArgs, cursorArity: number): PageRequest {
+  const limit = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, 'first');
+  }
+  return { limit, after: args.after ? decodeCursor(args.after, cursorArity) : null };
+}
+
+export interface Connection<Node> {
+  edges: { node: Node; cursor: string }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Computed only when the client asks for it. */
+  totalCount: () => Promise<number>;
+}
+
+/**
+ * Shapes `rows` (read with `limit + 1`) into a connection.
+ *
+ * @param cursorOf the keyset values of a row, in the order the query sorts by.
+ */
+export function toConnection<Node>(
+  rows: Node[],
+  request: PageRequest,
+  cursorOf: (node: Node) => CursorValues,
+  totalCount: () => Promise<number>,
+): Connection<Node> {
+  const page = rows.slice(0, request.limit);
+  const edges = page.map((node) => ({ node, cursor: encodeCursor(cursorOf(node)) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > request.limit, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+}

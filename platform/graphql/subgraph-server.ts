@@ -1,0 +1,108 @@
+/**
+ * Serves one subgraph over HTTP: `POST /graphql` (Apollo Server on a federation schema, access policy enforced,
+ * errors formatted in one place), `/health/live` and `/health/ready`. Only requests that carry a valid internal
+ * token from the gateway reach GraphQL; anything else gets 401 and no data.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { enforceAccessPolicy } from '../auth/access-policy.ts';
+import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.ts';
+import { formatGraphQLError, type ConstraintError } from '../errors.ts';
+import { createApp, listen, mountHealthRoutes, type Listening, type ReadinessCheck } from '../http/server.ts';
+import type { Logger } from '../logger.ts';
+import type { RequestContext } from './context.ts';
+
+export interface SubgraphServerOptions<Context extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  /** The subgraph's resolver map (typed by its generated `Resolvers`). */
+  resolvers: object;
+  internalTokenSecret: string;
+  logger: Logger;
+  /** Database constraints that stand for domain rules, by constraint name. */
+  constraints?: Record<string, ConstraintError>;
+  /** Builds the per-request context from what every request has. */
+  createContext: (base: RequestContext) => Context | Promise<Context>;
+  readiness: Record<string, ReadinessCheck>;
+  /** Extra routes, mounted before `/graphql` (e.g. identity's JWKS). */
+  routes?: (app: Express) => void;
+}
+
+export interface SubgraphServer {
+  readonly schema: GraphQLSchema;
+  /** Listens on `host:port` (port 0: any free port) and resolves with the bound address. */
+  start(host: string, port: number): Promise<Listening>;
+  stop(): Promise<void>;
+}
+
+/** Builds the executable, policy-enforced schema of a subgraph (also used by tests and the policy check). */
+export function buildEnforcedSubgraphSchema(typeDefs: DocumentNode, resolvers: object): GraphQLSchema {
+  // Codegen's `Resolvers` and Apollo's `GraphQLResolverMap` describe the same object differently.
+  return enforceAccessPolicy(buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }));
+}
+
+export function createSubgraphServer<Context extends RequestContext>(
+  options: SubgraphServerOptions<Context>,
+): SubgraphServer {
+  const log = options.logger.child({ component: 'http' });
+  const schema = buildEnforcedSubgraphSchema(options.typeDefs, options.resolvers);
+  let listening: Listening | undefined;
+  let apollo: ApolloServer<Context> | undefined;
+
+  return {
+    schema,
+    async start(host, port) {
+      apollo = new ApolloServer<Context>({
+        schema,
+        includeStacktraceInErrorResponses: false,
+        formatError: (formatted, error) =>
+          formatGraphQLError(formatted, error, { logger: log, constraints: options.constraints ?? {} }),
+        plugins: [ApolloServerPluginLandingPageDisabled()],
+      });
+      await apollo.start();
+
+      const app = createApp();
+      mountHealthRoutes(app, options.readiness);
+      options.routes?.(app);
+      app.use(
+        '/graphql',
+        express.json({ limit: '1mb' }),
+        (req, res, next) => {
+          const claims = verifyInternalToken(options.internalTokenSecret, req.header(INTERNAL_TOKEN_HEADER));
+          if (!claims) {
+            res.status(401).json({
+              errors: [{ message: 'Subgraphs accept requests only from the gateway.', extensions: { code: 'UNAUTHENTICATED' } }],
+            });
+            return;
+          }
+          res.locals.claims = claims;
+          next();
+        },
+        expressMiddleware(apollo, {
+          context: async ({ req, res }) => {
+            const { principal, correlationId } = res.locals.claims as RequestContext;
+            const requestId = req.header('x-request-id') ?? randomUUID();
+            const logger = log.child({ requestId, correlationId });
+            return options.createContext({ principal, correlationId, requestId, logger });
+          },
+        }),
+      );
+      listening = await listen(app, host, port);
+      log.info({ url: `${listening.url}/graphql`, subgraph: options.name }, 'subgraph listening');
+      return listening;
+    },
+    async stop() {
+      // Closing the HTTP server first lets requests in flight finish before Apollo stops.
+      await listening?.close();
+      await apollo?.stop();
+      listening = undefined;
+      apollo = undefined;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * HTTP plumbing shared by the gateway and the subgraphs: liveness and readiness endpoints, listening on a port
+ * (0 picks a free one), and closing without dropping requests that are in flight.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+
+/** A named readiness check: resolves true when the dependency is usable. */
+export type ReadinessCheck = () => Promise<boolean>;
+
+/**
+ * Adds `GET /health/live` (the process answers) and `GET /health/ready` (every check passes: 200 with each
+ * check's result, else 503).
+ */
+export function mountHealthRoutes(app: Express, checks: Record<string, ReadinessCheck>): void {
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const results = Object.fromEntries(
+      await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+      ),
+    );
+    const ready = Object.values(results).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+}
+
+/** An express app with the settings every process uses. */
+export function createApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  return app;
+}
+
+export interface Listening {
+  server: Server;
+  /** Base URL, e.g. `http://127.0.0.1:4001`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections and waits for open requests to finish (at most `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Creates the HTTP server for `app` (handing it to `configure` before listening) and listens. */
+export async function listen(
+  app: Express,
+  host: string,
+  port: number,
+  configure?: (server: Server) => void,
+): Promise<Listening> {
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  configure?.(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    server,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}`,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * What every process's `main.ts` does around its composition root: parse the environment once (exiting with
+ * every problem listed), open the database and the event transport the environment asks for, and stop
+ * gracefully on SIGINT / SIGTERM (a second signal forces the exit).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ConfigError } from './config.ts';
+import { openEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
+import type { DatabaseTarget } from './db/orm.ts';
+import { InProcessTransport } from './events/in-process-transport.ts';
+import { KafkaTransport } from './events/kafka-transport.ts';
+import type { EventTransport } from './events/transport.ts';
+import type { Logger } from './logger.ts';
+
+/** A database target and how to release it. */
+export interface OpenDatabase {
+  target: DatabaseTarget;
+  /** The embedded instance, when there is one (for tools and tests). */
+  embedded?: EmbeddedPostgres;
+  close(): Promise<void>;
+}
+
+/**
+ * Real PostgreSQL when `url` is set; else an embedded PGlite in `<dataDir>/pgdata` (or in memory when
+ * `dataDir` is `memory://`).
+ */
+export async function openDatabase(options: { url?: string | undefined; poolMax: number; dataDir: string }): Promise<OpenDatabase> {
+  if (options.url) {
+    return { target: { kind: 'postgres', url: options.url, poolMax: options.poolMax }, close: async () => {} };
+  }
+  const dir = options.dataDir.startsWith('memory://') ? options.dataDir : join(options.dataDir, 'pgdata');
+  const embedded = await openEmbeddedPostgres(dir);
+  return { target: { kind: 'embedded', embedded }, embedded, close: () => embedded.close() };
+}
+
+export interface TransportSettings {
+  brokers?: string[] | undefined;
+  clientId: string;
+  groupPrefix: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+/** Kafka when brokers are configured, in-process otherwise. */
+export function createTransport(settings: TransportSettings, logger: Logger): EventTransport {
+  if (!settings.brokers?.length) return new InProcessTransport();
+  return new KafkaTransport({
+    brokers: settings.brokers,
+    clientId: settings.clientId,
+    groupPrefix: settings.groupPrefix,
+    partitions: settings.partitions,
+    replicationFactor: settings.replicationFactor,
+    logger,
+  });
+}
+
+/** A fresh random secret (for development defaults only; production must configure its secrets). */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Runs a process: `start` returns the function that stops it. Configuration errors print their list and exit 2;
+ * other start-up failures exit 1. SIGINT and SIGTERM stop gracefully (bounded by `graceMs`).
+ */
+export async function runProcess(
+  start: () => Promise<{ stop(): Promise<void>; logger: Logger }>,
+  graceMs = 30_000,
+): Promise<void> {
+  let running: { stop(): Promise<void>; logger: Logger };
+  try {
+    running = await start();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error('Failed to start:', error);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      running.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    running.logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      running.logger.error('graceful stop took too long: exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    try {
+      await running.stop();
+      running.logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      running.logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

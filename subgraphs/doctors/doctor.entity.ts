@@ -1,0 +1,54 @@
+/**
+ * Doctors (FHIR R4 `Practitioner` with one `PractitionerRole`: a department and a specialization) and the
+ * identifiers other systems gave them. The consultation fee is an integer in minor units (SPEC §4).
+ */
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { BaseEntity } from '../../platform/db/base.entity.ts';
+import { Department } from './department.entity.ts';
+
+export const Doctor = defineEntity({
+  name: 'Doctor',
+  tableName: 'doctor',
+  extends: BaseEntity,
+  properties: {
+    givenName: p.string().length(100),
+    familyName: p.string().length(100),
+    department: () => p.manyToOne(Department).index('doctor_department_idx'),
+    specialization: p.string().length(100),
+    /** Minor units of `feeCurrency`. */
+    consultationFeeAmount: p.integer(),
+    /** ISO 4217. */
+    feeCurrency: p.string().length(3),
+    email: p.string().length(254).nullable(),
+    phone: p.string().length(16).nullable(),
+    active: p.boolean().default(true),
+    version: p.integer().version(),
+  },
+  indexes: [
+    { name: 'doctor_name_idx', properties: ['familyName', 'givenName', 'id'] },
+    {
+      name: 'doctor_specialization_idx',
+      expression: `create index "doctor_specialization_idx" on "doctors"."doctor" (lower("specialization"))`,
+    },
+  ],
+});
+export type Doctor = InferEntity<typeof Doctor>;
+
+/** An identifier of a doctor in another system (FHIR `Identifier`, e.g. an NPI); unique per system. */
+export const DoctorIdentifier = defineEntity({
+  name: 'DoctorIdentifier',
+  tableName: 'doctor_identifier',
+  extends: BaseEntity,
+  properties: {
+    doctor: () => p.manyToOne(Doctor).index('doctor_identifier_doctor_idx'),
+    system: p.string().length(200),
+    value: p.string().length(200),
+  },
+  uniques: [
+    { name: 'doctor_identifier_system_value_key', properties: ['system', 'value'] },
+    { name: 'doctor_identifier_doctor_system_key', properties: ['doctor', 'system'] },
+  ],
+});
+export type DoctorIdentifier = InferEntity<typeof DoctorIdentifier>;
+
+export const doctorEntities = [Department, Doctor, DoctorIdentifier];

@@ -1,0 +1,141 @@
+/**
+ * Departments and doctors: reads for every signed-in role, writes for admins (SPEC §2, enforced by the schema's
+ * `@access`), and the `doctor-events` that keep other subgraphs' copies current.
+ */
+import type { EntityManager } from '../../platform/db/orm.ts';
+import { BadUserInputError, NotFoundError } from '../../platform/errors.ts';
+import { emitEvent } from '../../platform/events/outbox.ts';
+import type { Actor } from '../../platform/graphql/context.ts';
+import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
+import { Department } from './department.entity.ts';
+import { Doctor, DoctorIdentifier } from './doctor.entity.ts';
+import { DOCTOR_TOPIC, DoctorEvent, type DoctorEventPayload } from './doctor.events.ts';
+import type { CreateDepartmentInput, CreateDoctorInput, DoctorFilter, UpdateDoctorInput } from './doctor.inputs.ts';
+import { DoctorRepository } from './doctor.repository.ts';
+
+export interface DoctorServiceDependencies {
+  em: EntityManager;
+  actor: Actor;
+  /** ISO 4217 currency of consultation fees. */
+  currency: string;
+}
+
+const payloadOf = (doctor: Doctor): DoctorEventPayload => ({
+  doctorId: doctor.id,
+  departmentId: doctor.department.id,
+  specialization: doctor.specialization,
+  consultationFee: { amount: doctor.consultationFeeAmount, currency: doctor.feeCurrency },
+  active: doctor.active,
+});
+
+export class DoctorService {
+  readonly #em: EntityManager;
+  readonly #actor: Actor;
+  readonly #currency: string;
+
+  constructor(deps: DoctorServiceDependencies) {
+    this.#em = deps.em;
+    this.#actor = deps.actor;
+    this.#currency = deps.currency;
+  }
+
+  doctor(id: string): Promise<Doctor | null> {
+    return new DoctorRepository(this.#em).findDoctor(id);
+  }
+
+  department(id: string): Promise<Department | null> {
+    return new DoctorRepository(this.#em).findDepartment(id);
+  }
+
+  departments(): Promise<Department[]> {
+    return new DoctorRepository(this.#em).allDepartments();
+  }
+
+  byIdentifiers(system: string, values: readonly string[]): Promise<Doctor[]> {
+    return new DoctorRepository(this.#em).findByIdentifiers(system, values);
+  }
+
+  /** A page of doctors matching `filter`, by name. @throws BadUserInputError for bad paging arguments. */
+  async list(filter: DoctorFilter, page: PageArgs): Promise<Connection<Doctor>> {
+    const request = pageRequest(page, 3);
+    const repository = new DoctorRepository(this.#em);
+    const rows = await repository.page(filter, request);
+    return toConnection(
+      rows,
+      request,
+      (doctor) => [doctor.familyName, doctor.givenName, doctor.id],
+      () => repository.count(filter),
+    );
+  }
+
+  /** Creates a department and emits `DepartmentCreated`. @throws CONFLICT (constraint) for a taken name or code. */
+  async createDepartment(input: CreateDepartmentInput): Promise<Department> {
+    return this.#em.transactional(async (em) => {
+      const department = em.create(Department, {
+        name: input.name,
+        code: input.code,
+        description: input.description ?? null,
+      });
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, {
+        type: DoctorEvent.DepartmentCreated,
+        aggregateId: department.id,
+        payload: { departmentId: department.id, name: department.name, code: department.code },
+      });
+      return department;
+    });
+  }
+
+  /**
+   * Creates a doctor in the hospital's currency and emits `DoctorCreated`.
+   *
+   * @throws BadUserInputError when the department does not exist.
+   */
+  async createDoctor(input: CreateDoctorInput): Promise<Doctor> {
+    return this.#em.transactional(async (em) => {
+      const department = await this.#departmentOrFail(em, input.departmentId);
+      const doctor = em.create(Doctor, {
+        givenName: input.givenName,
+        familyName: input.familyName,
+        department,
+        specialization: input.specialization,
+        consultationFeeAmount: input.consultationFeeAmount,
+        feeCurrency: this.#currency,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        active: true,
+      });
+      for (const identifier of input.identifiers ?? []) {
+        em.create(DoctorIdentifier, { doctor, system: identifier.system, value: identifier.value });
+      }
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, { type: DoctorEvent.DoctorCreated, aggregateId: doctor.id, payload: payloadOf(doctor) });
+      return doctor;
+    });
+  }
+
+  /**
+   * Changes the given fields and emits `DoctorUpdated`.
+   *
+   * @throws NotFoundError for an unknown doctor; BadUserInputError for an unknown department.
+   */
+  async updateDoctor(id: string, input: UpdateDoctorInput): Promise<Doctor> {
+    return this.#em.transactional(async (em) => {
+      const doctor = await new DoctorRepository(em).findDoctor(id);
+      if (!doctor) throw new NotFoundError('Doctor', id);
+      const { departmentId, ...rest } = input;
+      if (departmentId) doctor.department = await this.#departmentOrFail(em, departmentId);
+      const changes = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined && value !== null));
+      for (const field of ['email', 'phone'] as const) {
+        if (input[field] === null) Object.assign(changes, { [field]: null });
+      }
+      em.assign(doctor, changes);
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, { type: DoctorEvent.DoctorUpdated, aggregateId: doctor.id, payload: payloadOf(doctor) });
+      return doctor;
+    });
+  }
+
+  async #departmentOrFail(em: EntityManager, id: string): Promise<Department> {
+    const department = await new DoctorRepository(em).findDepartment(id);
+    if (!department) throw new BadUserInputError(`input.departmentId: no department ${id}`, 'input.departmentId');
+    return department;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Patients (FHIR R4 `Patient`) and the identifiers other systems gave them. A patient is never erased:
+ * `deletePatient` archives (`archived_at`), because medical records must be kept.
+ */
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { BaseEntity } from '../../platform/db/base.entity.ts';
+
+/** FHIR `AdministrativeGender`. */
+export const SEXES = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
+export type Sex = (typeof SEXES)[number];
+
+/** A postal address (FHIR `Address`), stored as `jsonb`. */
+export interface Address {
+  line: string[];
+  city?: string | null;
+  state?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+}
+
+export const Patient = defineEntity({
+  name: 'Patient',
+  tableName: 'patient',
+  extends: BaseEntity,
+  properties: {
+    /** Medical record number: 7 digits of a sequence and a Luhn check digit. */
+    mrn: p.string().length(8).unique('patient_mrn_key'),
+    givenName: p.string().length(100),
+    familyName: p.string().length(100),
+    birthDate: p.date(),
+    deceasedDate: p.date().nullable(),
+    sex: p.enum(SEXES),
+    /** Lower-cased. */
+    email: p.string().length(254).nullable().index('patient_email_idx'),
+    /** E.164. */
+    phone: p.string().length(16).nullable().index('patient_phone_idx'),
+    address: p.json<Address>().nullable(),
+    archivedAt: p.datetime().nullable(),
+    version: p.integer().version(),
+  },
+  indexes: [
+    {
+      name: 'patient_name_trgm_idx',
+      expression:
+        `create index "patient_name_trgm_idx" on "patients"."patient" ` +
+        `using gin ((lower("given_name" || ' ' || "family_name")) gin_trgm_ops)`,
+    },
+  ],
+});
+export type Patient = InferEntity<typeof Patient>;
+
+/** An identifier of a patient in another system (FHIR `Identifier`); unique per system. */
+export const PatientIdentifier = defineEntity({
+  name: 'PatientIdentifier',
+  tableName: 'patient_identifier',
+  extends: BaseEntity,
+  properties: {
+    patient: () => p.manyToOne(Patient).index('patient_identifier_patient_idx'),
+    system: p.string().length(200),
+    value: p.string().length(200),
+  },
+  uniques: [
+    { name: 'patient_identifier_system_value_key', properties: ['system', 'value'] },
+    { name: 'patient_identifier_patient_system_key', properties: ['patient', 'system'] },
+  ],
+});
+export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
+
+export const patientEntities = [Patient, PatientIdentifier];
