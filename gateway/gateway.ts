@@ -67,6 +67,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         gateway,
         introspection: options.introspection,
         includeStacktraceInErrorResponses: false,
+        // The process stops servers itself, in order (platform/process.ts).
+        stopOnTerminationSignals: false,
         formatError: (formatted, error) => formatGatewayError(formatted, error, log),
         plugins: [ApolloServerPluginLandingPageDisabled()],
       });

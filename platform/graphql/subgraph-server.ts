@@ -5,7 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -61,9 +64,12 @@ export function createSubgraphServer<Context extends RequestContext>(
       apollo = new ApolloServer<Context>({
         schema,
         includeStacktraceInErrorResponses: false,
+        // The process stops servers itself, in order (platform/process.ts).
+        stopOnTerminationSignals: false,
         formatError: (formatted, error) =>
           formatGraphQLError(formatted, error, { logger: log, constraints: options.constraints ?? {} }),
-        plugins: [ApolloServerPluginLandingPageDisabled()],
+        // Inline traces would tell any caller how long each resolver took; nothing here collects them.
+        plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
       });
       await apollo.start();
 
