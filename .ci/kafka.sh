@@ -271,7 +271,8 @@ wait_ready() {
   local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
   # 1) cheap: wait for the listener (the broker only opens it once it is unfenced)
   until port_busy "$PORT"; do
-    is_our_broker "$pid" || return 1
+    # proc_alive, not is_our_broker: right after the fork the child may not have exec'd java yet.
+    proc_alive "$pid" || return 1
     ((SECONDS < deadline)) || return 1
     sleep 0.5
   done

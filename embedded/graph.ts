@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createGateway } from '../gateway/gateway.ts';
 import { createTokenVerifier } from '../gateway/token-verifier.ts';
+import { secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
 import { defineSubgraph, type Subgraph } from '../platform/subgraph.ts';
@@ -42,8 +43,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   const logger =
     options.logger ?? createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
   const production = env.NODE_ENV === 'production';
-  const internalTokenSecret = env.HMS_INTERNAL_TOKEN_SECRET ?? (production ? undefined : randomSecret());
-  if (!internalTokenSecret) throw new Error('HMS_INTERNAL_TOKEN_SECRET is required in production');
+  const internalTokenSecret = secretOrGenerate('HMS_INTERNAL_TOKEN_SECRET', env.HMS_INTERNAL_TOKEN_SECRET, env.NODE_ENV, randomSecret);
 
   const database = await openDatabase({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.HMS_DATA_DIR });
   const transport = createTransport(
@@ -71,7 +71,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   const subgraphUrls: Record<string, string> = {};
   const stopSubgraphs = async (): Promise<void> => {
     for (const subgraph of [...started].reverse()) await subgraph.quiesce();
-    for (const subgraph of [...started].reverse()) await subgraph.stop();
+    await Promise.all(started.map((subgraph) => subgraph.stop()));
     await transport.stop();
     await database.close();
   };

@@ -45,7 +45,9 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
   const code = formatted.extensions?.code;
   const fromSubgraph = typeof formatted.extensions?.serviceName === 'string';
   if (fromSubgraph && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    // Subgraphs already made their errors safe; keep their details (e.g. `field`) but not routing internals.
+    const { serviceName: _service, exception: _exception, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...extensions, code } };
   }
   return formatGraphQLError(formatted, error, { logger });
 }

@@ -4,6 +4,7 @@
  * and every log line and event of the request can be tied together.
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '../platform/auth/internal-token.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -24,5 +25,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set(INTERNAL_TOKEN_HEADER, signInternalToken(this.#secret, { principal, correlationId }));
     request.http?.headers.set(CORRELATION_ID_HEADER, correlationId);
     if ('requestId' in context) request.http?.headers.set('x-request-id', context.requestId);
+  }
+
+  /**
+   * A subgraph answers a request whose variables it cannot coerce (e.g. `Date` "1980-02-30", which only the
+   * subgraph's scalar knows is wrong) with HTTP 400 and a GraphQL error. That is the client's mistake, not a
+   * failure: pass it on with its code instead of reporting the subgraph as broken.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    if (response.status === 400) {
+      const body = (await response.clone().json().catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
+      const first = body?.errors?.[0];
+      if (first?.extensions?.code === 'BAD_USER_INPUT' && typeof first.message === 'string') {
+        return new GraphQLError(first.message, { extensions: { code: 'BAD_USER_INPUT', serviceName: this.url } });
+      }
+    }
+    return super.errorFromResponse(response);
   }
 }

@@ -174,7 +174,7 @@ export function defineSubgraph<Context extends RequestContext>(
     },
     async stop() {
       await this.quiesce();
-      for (const consumer of [...consumers].reverse()) await consumer.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
       await runtime?.orm.close();
       runtime = undefined;
       consumers = [];

@@ -5,7 +5,7 @@
  * Review the file before committing (extensions, sequences and constraints the ORM cannot express are added by
  * hand); once merged, a migration is never edited.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BaseEntity } from '../platform/db/base.entity.ts';
 import { openEmbeddedPostgres } from '../platform/db/embedded-postgres.ts';
@@ -36,9 +36,18 @@ const orm = await createOrm({
 try {
   await migrate(orm);
   const result = await orm.migrator.create(folder, false, false, label);
-  if (!result.fileName) {
+  const path = result.fileName ? `${folder}/${result.fileName}` : undefined;
+  // The ORM cannot see hand-written exclusion constraints (`*_excl`) and proposes to drop them: never let it.
+  const code = result.code
+    .split('\n')
+    .filter((line) => !/drop constraint "[a-z0-9_]+_excl"/.test(line))
+    .join('\n');
+  const upBody = code.slice(code.indexOf('up()'), code.indexOf('down()'));
+  if (!path || !upBody.includes('addSql')) {
+    if (path) unlinkSync(path);
     console.log(`No changes: the migrations of ${name} already match its entities.`);
   } else {
+    writeFileSync(path, code);
     console.log(`wrote subgraphs/${name}/migrations/${result.fileName}`);
     writeIndex(folder);
   }

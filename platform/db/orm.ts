@@ -80,3 +80,15 @@ export async function migrationsApplied(orm: Orm): Promise<boolean> {
   const pending = await orm.migrator.getPending();
   return pending.length === 0;
 }
+
+/**
+ * Exclusion constraints (named `*_excl`) are written by hand in migrations because the ORM cannot describe
+ * them; its schema diff therefore always proposes to drop them. This removes those statements from a diff.
+ */
+export function withoutHandWrittenConstraints(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !/drop constraint "[a-z0-9_]+_excl"/.test(line))
+    .join('\n')
+    .trim();
+}

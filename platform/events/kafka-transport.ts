@@ -106,7 +106,11 @@ export class KafkaTransport implements EventTransport {
   }
 
   async subscribe(subscription: Subscription): Promise<{ stop(): Promise<void> }> {
-    const consumer = this.#kafka.consumer({ groupId: `${this.#options.groupPrefix}.${subscription.groupId}` });
+    const consumer = this.#kafka.consumer({
+      groupId: `${this.#options.groupPrefix}.${subscription.groupId}`,
+      // An idle fetch returns after this long; disconnecting waits for it, so keep shutdown quick.
+      maxWaitTimeInMs: 1_000,
+    });
     this.#consumers.add(consumer);
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -10,7 +10,7 @@ const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, p
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`). */
+/** Hashes a password into a PHC string (`$argon2id$v=19$m=19456,p=1,t=2$…`). */
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, HASH_OPTIONS);
 }
