@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPostgreSqlTypeParsers } from '@mikro-orm/sql';
 import { Mutex } from 'async-mutex';
+import postgresArray from 'postgres-array';
 import {
   PGliteDialect,
   type DatabaseConnection,
@@ -31,7 +33,13 @@ export interface EmbeddedPostgres {
  */
 export async function openEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, extensions: { btree_gist, pg_trgm } });
+  const pglite = await PGlite.create({
+    dataDir,
+    extensions: { btree_gist, pg_trgm },
+    // The same value parsing MikroORM configures for PostgreSQL (dates and times arrive as text it converts),
+    // which its own PGlite driver would set up if it created the instance.
+    parsers: createPostgreSqlTypeParsers((text) => postgresArray.parse(text)),
+  });
   const mutex = new Mutex();
   return {
     pglite,

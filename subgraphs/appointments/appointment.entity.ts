@@ -55,6 +55,7 @@ export const PatientReplica = defineEntity({
   tableName: 'patient_replica',
   properties: {
     patientId: p.uuid().primary(),
+    /** Bookable: not archived and not deceased. */
     active: p.boolean(),
     asOf: p.datetime(),
   },

@@ -40,4 +40,5 @@ export const doctorChangedPayload = z.object({
 export const patientChangedPayload = z.object({
   patientId: z.string().uuid(),
   active: z.boolean(),
+  deceased: z.boolean().default(false),
 });

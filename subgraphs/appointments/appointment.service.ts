@@ -109,7 +109,7 @@ export class AppointmentService {
    * Books a slot: `PENDING` until the doctor accepts. Emits `AppointmentBooked`.
    *
    * @throws ForbiddenError when a patient books for someone else.
-   * @throws BadUserInputError for an unknown or archived patient, or an unknown or inactive doctor.
+   * @throws BadUserInputError for an unknown, archived or deceased patient, or an unknown or inactive doctor.
    * @throws DomainError INVALID_SLOT, DEPARTMENT_MISMATCH; SLOT_UNAVAILABLE and PATIENT_DOUBLE_BOOKED come from
    *   the exclusion constraints, mapped by the transport.
    */
@@ -123,7 +123,7 @@ export class AppointmentService {
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
       const [patient, doctor] = await Promise.all([repository.patient(input.patientId), repository.doctor(input.doctorId)]);
-      if (!patient?.active) throw new BadUserInputError(`input.patientId: no active patient ${input.patientId}`, 'input.patientId');
+      if (!patient?.active) throw new BadUserInputError(`input.patientId: no bookable patient ${input.patientId}`, 'input.patientId');
       if (!doctor?.active) throw new BadUserInputError(`input.doctorId: no active doctor ${input.doctorId}`, 'input.doctorId');
       this.#check(departmentViolation(input.departmentId, doctor.departmentId), 'The doctor does not work in this department.');
 

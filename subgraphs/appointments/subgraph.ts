@@ -33,7 +33,8 @@ const replicatePatient: EventHandler = async (em, event) => {
   const patient = patientChangedPayload.parse(event.payload);
   await new AppointmentRepository(em).upsertPatient({
     patientId: patient.patientId,
-    active: patient.active,
+    // Only living patients whose record is not archived can be booked.
+    active: patient.active && !patient.deceased,
     asOf: new Date(event.occurredAt),
   });
 };

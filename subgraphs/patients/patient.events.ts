@@ -13,11 +13,14 @@ export const PatientEvent = {
   Archived: 'PatientArchived',
 } as const;
 
-/** Payload of every patient event: who, and whether they can still book. */
+/** Payload of every patient event: who, and whether they can still be booked (not archived, not deceased). */
 export interface PatientEventPayload {
   patientId: string;
   mrn: string;
+  /** False once archived. */
   active: boolean;
+  /** True once a date of death is recorded. */
+  deceased: boolean;
 }
 
 /** `UserSignedUp` from `identity-events`, as this subgraph reads it (validated on consume). */

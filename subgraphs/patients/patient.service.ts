@@ -32,6 +32,7 @@ const payloadOf = (patient: Patient): PatientEventPayload => ({
   patientId: patient.id,
   mrn: patient.mrn,
   active: patient.archivedAt === null,
+  deceased: patient.deceasedDate !== null,
 });
 
 export class PatientService {

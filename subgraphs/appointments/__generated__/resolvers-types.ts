@@ -112,7 +112,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Books a slot with a doctor. The appointment starts `PENDING` until the doctor accepts it.
-   * Errors: `BAD_USER_INPUT` (unknown patient or doctor), `FORBIDDEN` (a patient booking for someone else),
+   * Errors: `BAD_USER_INPUT` (unknown, archived or deceased patient; unknown or inactive doctor), `FORBIDDEN` (a patient booking for someone else),
    * `INVALID_SLOT` (not a whole slot: 30 minutes starting on the hour or half hour), `DEPARTMENT_MISMATCH`,
    * `SLOT_UNAVAILABLE` (the doctor has an active appointment then), `PATIENT_DOUBLE_BOOKED` (the patient has).
    */

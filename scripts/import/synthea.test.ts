@@ -1,0 +1,231 @@
+/**
+ * `importSynthea` against an in-memory fake of the graph (no server): what it sends, what it counts, and how it
+ * treats conflicts, refusals, failed departments and expired tokens. The real graph is exercised end to end
+ * elsewhere.
+ */
+import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GraphClient, GraphRequestError } from '../../platform/graphql/client.ts';
+import type { ImportProgress } from './import-summary.ts';
+import { importSynthea } from './synthea.ts';
+
+const FIXTURE = join(import.meta.dirname, '../../test/fixtures/synthea-slice');
+const CLOCK = () => new Date('2025-06-01T12:00:00Z');
+
+type Variables = Record<string, any>;
+
+/** Departments, doctors and patients in memory, answering the importer's operations by name. */
+class FakeGraph {
+  departments: { id: string; name: string; code: string }[] = [];
+  doctors: { input: Variables }[] = [];
+  patients: { input: Variables }[] = [];
+  calls = new Map<string, number>();
+  /** The access token currently accepted. */
+  validToken = 'token-1';
+  /** Extra behaviour per operation; return undefined to fall through to the default. */
+  hooks: Partial<Record<string, (variables: Variables) => unknown>> = {};
+  inFlight = 0;
+  maxInFlight = 0;
+
+  client(token = this.validToken): GraphClient {
+    const graph = this;
+    return new (class extends GraphClient {
+      override async data<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+        return (await graph.answer(query, variables, this.token)) as Data;
+      }
+    })('http://fake.test/graphql', token);
+  }
+
+  async answer(query: string, variables: Variables, token: string | undefined): Promise<unknown> {
+    const operation = /(?:query|mutation) (\w+)/.exec(query)![1]!;
+    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+    if (token !== this.validToken) throw this.error('UNAUTHENTICATED', 'The access token is not valid or has expired.');
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      const hooked = this.hooks[operation]?.(variables);
+      if (hooked !== undefined) return hooked;
+      return this.default(operation, variables);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  error(code: string, message: string): GraphRequestError {
+    return new GraphRequestError({ status: 200, data: null, errors: [{ message, extensions: { code } }] });
+  }
+
+  default(operation: string, variables: Variables): unknown {
+    const withIdentifier = (rows: { input: Variables }[]) =>
+      rows
+        .filter(({ input }) => input.identifiers.some((i: Variables) => i.system === variables.system && variables.values.includes(i.value)))
+        .map(({ input }, index) => ({ id: `id-${index}`, identifiers: input.identifiers }));
+    switch (operation) {
+      case 'ImportDepartments':
+        return { departments: this.departments };
+      case 'ImportCreateDepartment': {
+        const department = { id: `dept-${variables.input.code}`, name: variables.input.name, code: variables.input.code };
+        this.departments.push(department);
+        return { createDepartment: department };
+      }
+      case 'ImportDoctorsByIdentifier':
+        if (variables.values.length > 100) throw this.error('BAD_USER_INPUT', 'at most 100 values at once');
+        return { doctorsByIdentifier: withIdentifier(this.doctors) };
+      case 'ImportCreateDoctor':
+        this.doctors.push({ input: variables.input });
+        return { createDoctor: { id: 'doctor' } };
+      case 'ImportPatientsByIdentifier':
+        if (variables.values.length > 100) throw this.error('BAD_USER_INPUT', 'at most 100 values at once');
+        return { patientsByIdentifier: withIdentifier(this.patients) };
+      case 'ImportRegisterPatient':
+        this.patients.push({ input: variables.input });
+        return { registerPatient: { id: 'patient' } };
+      default:
+        throw new Error(`unexpected operation ${operation}`);
+    }
+  }
+}
+
+describe('importSynthea', () => {
+  it('imports the fixture once, then skips everything on a second run', async () => {
+    const graph = new FakeGraph();
+    const progress: ImportProgress[] = [];
+    const first = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, onProgress: (p) => progress.push(p) });
+    expect(first.departments).toMatchObject({ total: 9, created: 9, skipped: 0, failed: 0 });
+    expect(first.doctors).toMatchObject({ total: 30, created: 30, skipped: 0, failed: 0 });
+    expect(first.patients).toMatchObject({ total: 12, created: 12, skipped: 0, failed: 0 });
+    expect(progress).toHaveLength(9 + 30 + 12);
+    expect(progress.at(-1)).toEqual({ kind: 'patients', done: 12, total: 12, created: 12, skipped: 0, failed: 0 });
+    // Every doctor went into a department the importer created, by id.
+    const departmentIds = new Set(graph.departments.map((department) => department.id));
+    expect(graph.doctors.every(({ input }) => departmentIds.has(input.departmentId))).toBe(true);
+
+    const second = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    expect(second.departments).toMatchObject({ created: 0, skipped: 9, failed: 0 });
+    expect(second.doctors).toMatchObject({ created: 0, skipped: 30, failed: 0 });
+    expect(second.patients).toMatchObject({ created: 0, skipped: 12, failed: 0 });
+    expect(graph.patients).toHaveLength(12);
+    expect(graph.doctors).toHaveLength(30);
+  });
+
+  it('looks up in batches and keeps at most `concurrency` creates in flight', async () => {
+    const graph = new FakeGraph();
+    await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, batchSize: 5, concurrency: 3 });
+    expect(graph.calls.get('ImportPatientsByIdentifier')).toBe(3); // 12 patients in batches of 5
+    expect(graph.calls.get('ImportDoctorsByIdentifier')).toBe(6); // 30 doctors
+    expect(graph.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it('counts a CONFLICT as skipped and a refusal as failed with its code, row and id', async () => {
+    const graph = new FakeGraph();
+    let registrations = 0;
+    graph.hooks.ImportRegisterPatient = () => {
+      registrations++;
+      if (registrations === 1) throw graph.error('CONFLICT', 'The identifier is already registered.');
+      if (registrations === 2) throw graph.error('BAD_USER_INPUT', 'input.birthDate: must not be in the future');
+      return undefined;
+    };
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, concurrency: 1 });
+    expect(summary.patients).toMatchObject({ total: 12, created: 10, skipped: 1, failed: 1 });
+    expect(summary.patients.failures).toEqual([
+      { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', reason: 'BAD_USER_INPUT: input.birthDate: must not be in the future' },
+    ]);
+  });
+
+  it('fails the doctors of a department that could not be created, with that reason', async () => {
+    const graph = new FakeGraph();
+    // Someone made "Emergency" with code EMER: "Emergency Medicine" cannot take the code.
+    graph.departments.push({ id: 'dept-existing', name: 'Emergency', code: 'EMER' });
+    graph.hooks.ImportCreateDepartment = (variables) => {
+      if (variables.input.code === 'EMER') throw graph.error('CONFLICT', 'A department with this name or code exists.');
+      return undefined;
+    };
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    expect(summary.departments).toMatchObject({ total: 9, created: 8, failed: 1 });
+    expect(summary.departments.failures[0]).toMatchObject({ row: 0, id: 'EMER' });
+    expect(summary.doctors.failed).toBe(2);
+    expect(summary.doctors.failures[0]!.reason).toBe(
+      'department Emergency Medicine (EMER) could not be created: CONFLICT: code EMER is taken by a department with another name',
+    );
+  });
+
+  it('reuses a department that exists under the same name in another case', async () => {
+    const graph = new FakeGraph();
+    graph.departments.push({ id: 'dept-prim', name: 'primary care', code: 'PC' });
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    expect(summary.departments).toMatchObject({ created: 8, skipped: 1 });
+    expect(graph.doctors.filter(({ input }) => input.departmentId === 'dept-prim')).toHaveLength(11);
+  });
+
+  it('does not create a department that only doctors imported before would need', async () => {
+    const graph = new FakeGraph();
+    await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    // An admin renamed Telehealth since; its one doctor exists, so nothing needs a new "Telehealth".
+    graph.departments = graph.departments.map((department) => (department.code === 'TELE' ? { ...department, name: 'Virtual Care' } : department));
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    expect(summary.departments).toMatchObject({ total: 8, created: 0, skipped: 8 });
+    expect(graph.calls.get('ImportCreateDepartment')).toBe(9);
+  });
+
+  it('signs in again once when the access token expires, and retries', async () => {
+    const graph = new FakeGraph();
+    let signIns = 0;
+    const reauthenticate = async () => {
+      signIns++;
+      graph.validToken = `token-${signIns + 1}`;
+      return graph.client();
+    };
+    let created = 0;
+    graph.hooks.ImportCreateDoctor = () => {
+      // The token expires after the tenth doctor.
+      if (++created === 10) graph.validToken = 'rotated-away';
+      return undefined;
+    };
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, reauthenticate });
+    expect(signIns).toBe(1);
+    expect(summary.doctors).toMatchObject({ created: 30, failed: 0 });
+    expect(summary.patients).toMatchObject({ created: 12, failed: 0 });
+  });
+
+  it('fails the rows sent with an expired token when it cannot sign in again', async () => {
+    const graph = new FakeGraph();
+    graph.hooks.ImportRegisterPatient = () => {
+      // The token expires right after the first patient.
+      graph.validToken = 'rotated-away';
+      return undefined;
+    };
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, concurrency: 1 });
+    expect(summary.patients).toMatchObject({ created: 1, failed: 11 });
+    expect(summary.patients.failures[0]!.reason).toBe('UNAUTHENTICATED: The access token is not valid or has expired.');
+  });
+
+  describe('with broken rows', () => {
+    let folder: string;
+
+    beforeAll(async () => {
+      folder = await mkdtemp(join(tmpdir(), 'synthea-broken-'));
+      await cp(FIXTURE, folder, { recursive: true });
+      const lines = (await readFile(join(folder, 'patients.csv'), 'utf8')).split('\n');
+      // Row 2: a birth date in the future; row 3: no FIRST (column 8).
+      lines[1] = lines[1]!.replace(',2022-07-20,', ',2031-01-01,');
+      lines[2] = lines[2]!.split(',').map((field, index) => (index === 7 ? '' : field)).join(',');
+      await writeFile(join(folder, 'patients.csv'), lines.join('\n'));
+    });
+
+    afterAll(() => rm(folder, { recursive: true, force: true }));
+
+    it('reports them with row and reason and never sends them', async () => {
+      const graph = new FakeGraph();
+      const summary = await importSynthea({ folder, client: graph.client(), clock: CLOCK });
+      expect(summary.patients).toMatchObject({ total: 12, created: 10, failed: 2 });
+      expect(summary.patients.failures).toEqual([
+        { row: 2, id: '982192b6-6843-4011-ef46-32caaf87d8a9', reason: 'BIRTHDATE: must not be in the future (2031-01-01)' },
+        { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', reason: 'FIRST: must not be empty' },
+      ]);
+      expect(graph.calls.get('ImportRegisterPatient')).toBe(10);
+    });
+  });
+});
