@@ -4,8 +4,9 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; argon2's prebuilt binary is picked by its install script.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies only, at the versions of package-lock.json; argon2's install script picks its
+# prebuilt binary. (`npm install`, not `npm ci`: the lock file leaves out optional platform binaries.)
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -2,7 +2,7 @@
  * Composition root of the appointments subgraph: booking and the lifecycle, `Patient.appointments` and
  * `Doctor.appointments`, and the consumers that keep its copy of doctors and patients current.
  */
-import { parse } from 'graphql';
+import { gql } from 'graphql-tag';
 import { readSdl } from '../../schema/catalog.ts';
 import { ErrorCode } from '../../platform/errors.ts';
 import type { EventHandler } from '../../platform/events/consumer.ts';
@@ -43,7 +43,7 @@ export const appointmentsSubgraph: SubgraphDefinition<Context> = {
   name: 'appointments',
   entities: appointmentEntities,
   migrations,
-  typeDefs: parse(readSdl('appointments')),
+  typeDefs: gql(readSdl('appointments')),
   resolvers,
   constraints: {
     appointment_doctor_slot_excl: {

@@ -1,5 +1,5 @@
 /** Composition root of the doctors subgraph: departments and doctors. */
-import { parse } from 'graphql';
+import { gql } from 'graphql-tag';
 import { readSdl } from '../../schema/catalog.ts';
 import { ErrorCode } from '../../platform/errors.ts';
 import { loaderById, loaderGrouped } from '../../platform/graphql/loaders.ts';
@@ -15,7 +15,7 @@ export const doctorsSubgraph: SubgraphDefinition<Context> = {
   name: 'doctors',
   entities: doctorEntities,
   migrations,
-  typeDefs: parse(readSdl('doctors')),
+  typeDefs: gql(readSdl('doctors')),
   resolvers,
   constraints: {
     department_name_key: { code: ErrorCode.CONFLICT, message: 'A department with this name already exists.' },

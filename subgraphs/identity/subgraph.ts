@@ -2,7 +2,7 @@
  * Composition root of the identity subgraph: accounts, sign-in, access tokens and the JWKS that the gateway
  * verifies them with (`GET /.well-known/jwks.json`).
  */
-import { parse } from 'graphql';
+import { gql } from 'graphql-tag';
 import { z } from 'zod';
 import { readSdl } from '../../schema/catalog.ts';
 import { ErrorCode } from '../../platform/errors.ts';
@@ -57,7 +57,7 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
     name: 'identity',
     entities: identityEntities,
     migrations,
-    typeDefs: parse(readSdl('identity')),
+    typeDefs: gql(readSdl('identity')),
     resolvers,
     constraints: {
       user_account_email_key: { code: ErrorCode.CONFLICT, message: 'An account with this email already exists.' },

@@ -2,7 +2,7 @@
  * Composition root of the patients subgraph: its entities, migrations, schema, resolvers, consumers and
  * per-request context. `platform/subgraph.ts` runs the lifecycle.
  */
-import { parse } from 'graphql';
+import { gql } from 'graphql-tag';
 import { readSdl } from '../../schema/catalog.ts';
 import { loaderById, loaderGrouped } from '../../platform/graphql/loaders.ts';
 import { defineSubgraph, type SubgraphDependencies, type SubgraphDefinition } from '../../platform/subgraph.ts';
@@ -20,7 +20,7 @@ export const patientsSubgraph: SubgraphDefinition<Context> = {
   name: 'patients',
   entities: patientEntities,
   migrations,
-  typeDefs: parse(readSdl('patients')),
+  typeDefs: gql(readSdl('patients')),
   resolvers,
   constraints: {
     patient_identifier_system_value_key: {
