@@ -118,6 +118,47 @@ export function defineSubgraph<Context extends RequestContext>(
   let server: SubgraphServer | undefined;
   let consumers: EventConsumer[] = [];
 
+  async function startAll(host: string, port: number): Promise<Listening> {
+    const orm = await createOrm({
+      target: deps.database,
+      schema: definition.name,
+      entities: [BaseEntity, ...eventingEntities, ...definition.entities],
+      migrations: definition.migrations,
+      logger: log,
+    });
+    const relay = new OutboxRelay({ orm, transport: deps.transport, logger: log });
+    runtime = { orm, relay, deps };
+    const ready = runtime;
+
+    const applied = await migrate(orm);
+    if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+    orm.em.getEventManager().registerSubscriber(relayNudger(() => relay));
+
+    await definition.onStart?.(ready);
+    consumers = (definition.consumers?.(ready) ?? []).map((options) =>
+      createConsumer({ ...options, orm, transport: deps.transport, logger: log }),
+    );
+    for (const consumer of consumers) await consumer.start();
+    relay.start();
+
+    server = createSubgraphServer<Context>({
+      name: definition.name,
+      typeDefs: definition.typeDefs,
+      resolvers: definition.resolvers,
+      internalTokenSecret: deps.internalTokenSecret,
+      logger: log,
+      constraints: definition.constraints ?? {},
+      createContext: (base) => definition.createContext(base, ready),
+      readiness: {
+        database: async () => (await orm.checkConnection()).ok,
+        migrations: () => migrationsApplied(orm),
+        events: async () => deps.transport.isReady(),
+      },
+      ...(definition.routes ? { routes: (app: Express) => definition.routes?.(app, ready) } : {}),
+    });
+    return server.start(host, port);
+  }
+
   return {
     name: definition.name,
     get runtime() {
@@ -128,44 +169,13 @@ export function defineSubgraph<Context extends RequestContext>(
       return consumers;
     },
     async start(host, port) {
-      const orm = await createOrm({
-        target: deps.database,
-        schema: definition.name,
-        entities: [BaseEntity, ...eventingEntities, ...definition.entities],
-        migrations: definition.migrations,
-        logger: log,
-      });
-      const applied = await migrate(orm);
-      if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
-
-      const relay = new OutboxRelay({ orm, transport: deps.transport, logger: log });
-      orm.em.getEventManager().registerSubscriber(relayNudger(() => relay));
-      runtime = { orm, relay, deps };
-      const ready = runtime;
-
-      await definition.onStart?.(ready);
-      consumers = (definition.consumers?.(ready) ?? []).map((options) =>
-        createConsumer({ ...options, orm, transport: deps.transport, logger: log }),
-      );
-      for (const consumer of consumers) await consumer.start();
-      relay.start();
-
-      server = createSubgraphServer<Context>({
-        name: definition.name,
-        typeDefs: definition.typeDefs,
-        resolvers: definition.resolvers,
-        internalTokenSecret: deps.internalTokenSecret,
-        logger: log,
-        constraints: definition.constraints ?? {},
-        createContext: (base) => definition.createContext(base, ready),
-        readiness: {
-          database: async () => (await orm.checkConnection()).ok,
-          migrations: () => migrationsApplied(orm),
-          events: async () => deps.transport.isReady(),
-        },
-        ...(definition.routes ? { routes: (app: Express) => definition.routes?.(app, ready) } : {}),
-      });
-      return server.start(host, port);
+      try {
+        return await startAll(host, port);
+      } catch (error) {
+        // Undo what did start, so that a failed start leaves no connection or consumer behind.
+        await this.stop().catch(() => {});
+        throw error;
+      }
     },
     async quiesce() {
       await server?.stop();

@@ -36,6 +36,7 @@ export class KafkaTransport implements EventTransport {
   readonly #opened: Promise<void>;
   #open!: () => void;
   #ready = false;
+  #topics: Promise<void> | undefined;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -62,29 +63,52 @@ export class KafkaTransport implements EventTransport {
   }
 
   async start(): Promise<void> {
-    await this.ensureTopics();
+    await this.#topicsOnce();
     await this.#producer.connect();
     this.#ready = true;
     this.#open();
   }
 
-  /** Creates the SPEC §6 topics and their dead-letter topics where they do not exist yet. */
+  /** Topics are ensured once per transport, before the first subscription or publication. */
+  #topicsOnce(): Promise<void> {
+    this.#topics ??= this.ensureTopics().catch((error: unknown) => {
+      this.#topics = undefined;
+      throw error;
+    });
+    return this.#topics;
+  }
+
+  /**
+   * Creates the SPEC §6 topics and their dead-letter topics where they do not exist yet, and waits for their
+   * partition leaders. Another process creating them at the same moment is fine.
+   */
   async ensureTopics(): Promise<void> {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {
+      const all = TOPICS.flatMap((topic) => [topic, deadLetterTopicOf(topic)]);
       const existing = new Set(await admin.listTopics());
-      const wanted = TOPICS.flatMap((topic) => [topic, deadLetterTopicOf(topic)]).filter((topic) => !existing.has(topic));
+      const wanted = all.filter((topic) => !existing.has(topic));
       if (wanted.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: wanted.map((topic) => ({
-            topic,
-            numPartitions: this.#options.partitions,
-            replicationFactor: this.#options.replicationFactor,
-          })),
-        });
+        await admin
+          .createTopics({
+            waitForLeaders: true,
+            topics: wanted.map((topic) => ({
+              topic,
+              numPartitions: this.#options.partitions,
+              replicationFactor: this.#options.replicationFactor,
+            })),
+          })
+          .catch((error: unknown) => {
+            if (!String((error as Error).message).includes('already exists')) throw error;
+          });
       }
+      // Until every partition has a leader, a consumer subscribing to the topic is told it does not exist.
+      await retry(async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics: all });
+        const leaderless = metadata.topics.flatMap((topic) => topic.partitions.filter((partition) => partition.leader < 0));
+        if (leaderless.length > 0) throw new Error('topics have partitions without a leader yet');
+      });
     } finally {
       await admin.disconnect();
     }
@@ -106,6 +130,7 @@ export class KafkaTransport implements EventTransport {
   }
 
   async subscribe(subscription: Subscription): Promise<{ stop(): Promise<void> }> {
+    await this.#topicsOnce();
     const consumer = this.#kafka.consumer({
       groupId: `${this.#options.groupPrefix}.${subscription.groupId}`,
       // An idle fetch returns after this long; disconnecting waits for it, so keep shutdown quick.
@@ -156,5 +181,17 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return text;
+  }
+}
+
+/** Retries `work` (up to 10 times, from 100 ms doubling to at most 2 s) while a fresh broker settles. */
+async function retry(work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+    }
   }
 }
