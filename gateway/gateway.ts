@@ -11,7 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
-import { createApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
+import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { CORRELATION_ID_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
@@ -101,6 +101,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           },
         }),
       );
+      finishApp(app, log);
       listening = await listen(app, host, port);
       log.info({ url: `${listening.url}/graphql` }, 'gateway listening');
       return listening;

@@ -43,6 +43,11 @@ describe('formatGraphQLError', () => {
     expect(errorSpy).toHaveBeenCalledTimes(1);
   });
 
+  it('reports a lost optimistic-lock race as a conflict', () => {
+    const error = Object.assign(new Error('The optimistic lock on entity Patient failed'), { name: 'OptimisticLockError' });
+    expect(format(error).extensions).toEqual({ code: 'CONFLICT' });
+  });
+
   it('passes GraphQL validation errors through', () => {
     const error = new GraphQLError('Cannot query field "x" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     expect(format(error).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });

@@ -140,15 +140,17 @@ export function formatGraphQLError(
   if (original instanceof DomainError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
   }
+  if (original instanceof Error && original.name === 'OptimisticLockError') {
+    const conflict = new ConflictError('The record was changed at the same time by someone else; reload it and try again.');
+    return { ...base, message: conflict.message, extensions: { code: conflict.code } };
+  }
   const fromDatabase = domainErrorFromDatabase(original, options.constraints ?? {});
   if (fromDatabase) {
     return { ...base, message: fromDatabase.message, extensions: { code: fromDatabase.code } };
   }
+  // Errors raised by the GraphQL layer itself (parsing, validation, variable coercion) are the client's to see.
   const code = formatted.extensions?.code;
   if (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
-    return { ...base, message: formatted.message, extensions: { code } };
-  }
-  if (error instanceof GraphQLError && !error.originalError && typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
     return { ...base, message: formatted.message, extensions: { code } };
   }
   options.logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');

@@ -35,8 +35,17 @@ export class GraphClient {
       },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await response.json()) as Omit<GraphResponse<Data>, 'status'>;
-    return { ...body, status: response.status };
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as Omit<GraphResponse<Data>, 'status'>;
+      return { ...body, status: response.status };
+    } catch {
+      // Not a GraphQL response (a proxy's error page, say): report it as one error with the HTTP status.
+      return {
+        status: response.status,
+        errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 200)}`, extensions: { code: 'BAD_RESPONSE' } }],
+      };
+    }
   }
 
   /** Sends an operation and returns its data. @throws GraphRequestError carrying the GraphQL errors, if any. */

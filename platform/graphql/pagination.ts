@@ -3,6 +3,7 @@
  * endCursor } totalCount }` out. Cursors are opaque (base64url JSON of the sort key and id) and pages are read
  * with keyset conditions, so a page costs the same however deep it is.
  */
+import { z } from 'zod';
 import { BadUserInputError } from '../errors.ts';
 
 /** Page size when `first` is omitted, and the largest page a client may ask for. */
@@ -28,21 +29,21 @@ export function encodeCursor(values: CursorValues): string {
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
 }
 
+/** What a list's cursors hold, e.g. `z.tuple([z.iso.datetime(), z.uuid()])` for (start time, id). */
+export type CursorSchema = z.ZodType<CursorValues>;
+
+/** A cursor of one id (lists in id order). */
+export const idCursor: CursorSchema = z.tuple([z.uuid()]);
+
 /**
- * Decodes a cursor made by `encodeCursor` with `arity` values.
+ * Decodes a cursor made by `encodeCursor`, checking its values against `schema`.
  *
- * @throws BadUserInputError for anything else.
+ * @throws BadUserInputError for anything else (a cursor of another list, or one made up).
  */
-export function decodeCursor(cursor: string, arity: number): CursorValues {
+export function decodeCursor(cursor: string, schema: CursorSchema): CursorValues {
   try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(values) &&
-      values.length === arity &&
-      values.every((value) => typeof value === 'string' || typeof value === 'number')
-    ) {
-      return values;
-    }
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
   } catch {
     // fall through to the error below
   }
@@ -50,16 +51,16 @@ export function decodeCursor(cursor: string, arity: number): CursorValues {
 }
 
 /**
- * Validates `first` (1..100, default 20) and decodes `after`.
+ * Validates `first` (1..100, default 20) and decodes `after` with the list's cursor schema.
  *
  * @throws BadUserInputError when `first` is out of range or `after` is not a valid cursor.
  */
-export function pageRequest(args: PageArgs, cursorArity: number): PageRequest {
+export function pageRequest(args: PageArgs, cursor: CursorSchema): PageRequest {
   const limit = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new BadUserInputError(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, 'first');
   }
-  return { limit, after: args.after ? decodeCursor(args.after, cursorArity) : null };
+  return { limit, after: args.after ? decodeCursor(args.after, cursor) : null };
 }
 
 export interface Connection<Node> {

@@ -17,7 +17,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { enforceAccessPolicy } from '../auth/access-policy.ts';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.ts';
 import { formatGraphQLError, type ConstraintError } from '../errors.ts';
-import { createApp, listen, mountHealthRoutes, type Listening, type ReadinessCheck } from '../http/server.ts';
+import { createApp, finishApp, listen, mountHealthRoutes, type Listening, type ReadinessCheck } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestContext } from './context.ts';
 
@@ -99,6 +99,7 @@ export function createSubgraphServer<Context extends RequestContext>(
           },
         }),
       );
+      finishApp(app, log);
       listening = await listen(app, host, port);
       log.info({ url: `${listening.url}/graphql`, subgraph: options.name }, 'subgraph listening');
       return listening;

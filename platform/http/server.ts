@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from '../logger.ts';
 
 /** A named readiness check: resolves true when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -34,6 +35,26 @@ export function createApp(): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   return app;
+}
+
+/**
+ * Ends an app's routes: unknown paths get a JSON 404, and errors outside GraphQL (a malformed JSON body, a body
+ * over the size limit, a failing route) get a JSON error with a code: never Express's HTML page with a stack trace.
+ */
+export function finishApp(app: Express, logger: Logger): void {
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'Not found.', extensions: { code: 'NOT_FOUND' } }] });
+  });
+  const handler: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, _next) => {
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'unexpected error outside GraphQL');
+    const message =
+      status === 413 ? 'The request body is too large.' : status === 500 ? 'Internal server error.' : 'The request is malformed.';
+    res
+      .status(status)
+      .json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  };
+  app.use(handler);
 }
 
 export interface Listening {

@@ -3,6 +3,7 @@
  * (SPEC §3, from `appointment.rules.ts`), and the `appointment-events` every change raises in the same
  * transaction. Overlaps are refused by the database's exclusion constraints, whatever the concurrency.
  */
+import { z } from 'zod';
 import { hasAnyRole, type Principal } from '../../platform/auth/principal.ts';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
@@ -20,6 +21,9 @@ import {
   transitionViolation,
   type SchedulingPolicy,
 } from './appointment.rules.ts';
+
+/** Appointments are listed by (start, id). */
+const START_CURSOR = z.tuple([z.iso.datetime(), z.uuid()]);
 
 /** Roles that see and manage every appointment (SPEC §2). */
 const FRONT_DESK = ['ADMIN', 'RECEPTION'] as const;
@@ -99,7 +103,7 @@ export class AppointmentService {
   /** A page of appointments by start time, scoped to what the caller may see. */
   async list(filter: AppointmentFilter, page: PageArgs): Promise<Connection<Appointment>> {
     const scoped = scopeFilter(this.#actor.principal, filter);
-    const request = pageRequest(page, 2);
+    const request = pageRequest(page, START_CURSOR);
     const repository = new AppointmentRepository(this.#em);
     const rows = await repository.page(scoped, request);
     return toConnection(rows, request, (a) => [a.startsAt.toISOString(), a.id], () => repository.count(scoped));

@@ -2,6 +2,7 @@
  * Departments and doctors: reads for every signed-in role, writes for admins (SPEC §2, enforced by the schema's
  * `@access`), and the `doctor-events` that keep other subgraphs' copies current.
  */
+import { z } from 'zod';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
@@ -19,6 +20,9 @@ export interface DoctorServiceDependencies {
   /** ISO 4217 currency of consultation fees. */
   currency: string;
 }
+
+/** Doctors are listed by (family name, given name, id). */
+const NAME_CURSOR = z.tuple([z.string(), z.string(), z.uuid()]);
 
 const payloadOf = (doctor: Doctor): DoctorEventPayload => ({
   doctorId: doctor.id,
@@ -57,7 +61,7 @@ export class DoctorService {
 
   /** A page of doctors matching `filter`, by name. @throws BadUserInputError for bad paging arguments. */
   async list(filter: DoctorFilter, page: PageArgs): Promise<Connection<Doctor>> {
-    const request = pageRequest(page, 3);
+    const request = pageRequest(page, NAME_CURSOR);
     const repository = new DoctorRepository(this.#em);
     const rows = await repository.page(filter, request);
     return toConnection(

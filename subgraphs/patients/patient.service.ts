@@ -7,7 +7,7 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
-import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
+import { idCursor, pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { dateIn } from '../../platform/time.ts';
 import { Patient, PatientIdentifier } from './patient.entity.ts';
 import { PATIENT_TOPIC, PatientEvent, type PatientEventPayload, type UserSignedUpPayload } from './patient.events.ts';
@@ -60,7 +60,7 @@ export class PatientService {
 
   /** A page of patients matching `search` (staff only; the resolver's policy already says so). */
   async search(search: PatientSearch, page: PageArgs): Promise<Connection<Patient>> {
-    const request = pageRequest(page, 1);
+    const request = pageRequest(page, idCursor);
     const repository = new PatientRepository(this.#em);
     const rows = await repository.searchPage(search, request);
     return toConnection(rows, request, (patient) => [patient.id], () => repository.countSearch(search));

@@ -219,3 +219,22 @@ describe('patients', () => {
     expect(seen).toHaveLength(total.patients.totalCount);
   });
 });
+
+describe('requests that are not GraphQL', () => {
+  it('answers a malformed body and an unknown path with JSON errors and no stack trace', async () => {
+    const malformed = await fetch(graph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(malformed.status).toBe(400);
+    const body = await malformed.text();
+    expect(JSON.parse(body)).toEqual({ errors: [{ message: 'The request is malformed.', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(body).not.toMatch(/SyntaxError|node_modules/);
+    const unknown = await fetch(`${gatewayBase()}/admin`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ errors: [{ extensions: { code: 'NOT_FOUND' } }] });
+  });
+
+  it('refuses a cursor that this list did not return', async () => {
+    const forged = Buffer.from(JSON.stringify(["x'; drop table patient; --"])).toString('base64url');
+    const response = await admin.request('query($after: String) { patients(after: $after) { totalCount } }', { after: forged });
+    expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});
