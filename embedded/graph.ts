@@ -41,11 +41,21 @@ export interface Graph {
 export async function startGraph(options: GraphOptions): Promise<Graph> {
   const { env } = options;
   const logger =
-    options.logger ?? createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+    options.logger ??
+    createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
   const production = env.NODE_ENV === 'production';
-  const internalTokenSecret = secretOrGenerate('HMS_INTERNAL_TOKEN_SECRET', env.HMS_INTERNAL_TOKEN_SECRET, env.NODE_ENV, randomSecret);
+  const internalTokenSecret = secretOrGenerate(
+    'HMS_INTERNAL_TOKEN_SECRET',
+    env.HMS_INTERNAL_TOKEN_SECRET,
+    env.NODE_ENV,
+    randomSecret,
+  );
 
-  const database = await openDatabase({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, dataDir: env.HMS_DATA_DIR });
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    poolMax: env.DATABASE_POOL_MAX,
+    dataDir: env.HMS_DATA_DIR,
+  });
   const transport = createTransport(
     {
       brokers: env.KAFKA_BROKERS,

@@ -41,13 +41,27 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * The gateway's error policy: errors from subgraphs were already made safe there and keep their code and
  * message; the gateway's own request errors pass; anything else is logged and masked.
  */
-export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+export function formatGatewayError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   const fromSubgraph = typeof formatted.extensions?.serviceName === 'string';
   if (fromSubgraph && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     // Subgraphs already made their errors safe; keep their details (e.g. `field`) but not routing internals.
-    const { serviceName: _service, exception: _exception, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...extensions, code } };
+    const {
+      serviceName: _service,
+      exception: _exception,
+      stacktrace: _stack,
+      ...extensions
+    } = formatted.extensions ?? {};
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { ...extensions, code },
+    };
   }
   return formatGraphQLError(formatted, error, { logger });
 }

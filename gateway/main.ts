@@ -13,11 +13,19 @@ import { createTokenVerifier } from './token-verifier.ts';
 
 await runProcess(async () => {
   const env = loadConfig(gatewayEnvSchema, process.env);
-  const logger = createLogger({ name: 'gateway', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  const logger = createLogger({
+    name: 'gateway',
+    level: env.LOG_LEVEL,
+    pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
+  });
   const gateway = createGateway({
     supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     subgraphUrls: configuredSubgraphUrls(env),
-    verifyToken: createTokenVerifier({ jwksUrl: env.HMS_JWKS_URL, issuer: env.HMS_JWT_ISSUER, audience: env.HMS_JWT_AUDIENCE }),
+    verifyToken: createTokenVerifier({
+      jwksUrl: env.HMS_JWKS_URL,
+      issuer: env.HMS_JWT_ISSUER,
+      audience: env.HMS_JWT_AUDIENCE,
+    }),
     internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production',

@@ -32,9 +32,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
    * subgraph's scalar knows is wrong) with HTTP 400 and a GraphQL error. That is the client's mistake, not a
    * failure: pass it on with its code instead of reporting the subgraph as broken.
    */
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+  override async errorFromResponse(
+    response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0],
+  ): Promise<GraphQLError> {
     if (response.status === 400) {
-      const body = (await response.clone().json().catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
       const first = body?.errors?.[0];
       if (first?.extensions?.code === 'BAD_USER_INPUT' && typeof first.message === 'string') {
         return new GraphQLError(first.message, { extensions: { code: 'BAD_USER_INPUT', serviceName: this.url } });

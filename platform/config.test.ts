@@ -7,7 +7,12 @@ const schema = z.object({ ...baseEnv, ...databaseEnv, ...kafkaEnv });
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(schema, {});
-    expect(config).toMatchObject({ NODE_ENV: 'development', HMS_TIMEZONE: 'UTC', HMS_CURRENCY: 'USD', HMS_DATA_DIR: '.hms-data' });
+    expect(config).toMatchObject({
+      NODE_ENV: 'development',
+      HMS_TIMEZONE: 'UTC',
+      HMS_CURRENCY: 'USD',
+      HMS_DATA_DIR: '.hms-data',
+    });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.KAFKA_BROKERS).toBeUndefined();
   });

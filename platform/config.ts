@@ -33,9 +33,12 @@ export function loadConfig<Schema extends z.ZodType>(schema: Schema, env: Enviro
   return result.data;
 }
 
-const commaList = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -56,7 +59,10 @@ export const baseEnv = {
   /** The hospital's time zone; scheduling rules are evaluated in it (SPEC §3). */
   HMS_TIMEZONE: timeZone.default('UTC'),
   /** ISO 4217 currency of every amount of money (SPEC §4). */
-  HMS_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  HMS_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .default('USD'),
 };
 
 /** Where a process keeps its data: real PostgreSQL when `DATABASE_URL` is set, else embedded PGlite. */

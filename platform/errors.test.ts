@@ -6,7 +6,8 @@ import { BadUserInputError, DomainError, domainErrorFromDatabase, formatGraphQLE
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 function format(error: Error | GraphQLError, constraints = {}) {
-  const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error, path: ['field'] });
+  const graphqlError =
+    error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error, path: ['field'] });
   return formatGraphQLError(graphqlError.toJSON(), graphqlError, { logger, constraints });
 }
 
@@ -22,7 +23,9 @@ describe('formatGraphQLError', () => {
       code: '23P01',
       constraint: 'appointment_doctor_slot_excl',
     });
-    const formatted = format(dbError, { appointment_doctor_slot_excl: { code: 'SLOT_UNAVAILABLE', message: 'Taken.' } });
+    const formatted = format(dbError, {
+      appointment_doctor_slot_excl: { code: 'SLOT_UNAVAILABLE', message: 'Taken.' },
+    });
     expect(formatted).toMatchObject({ message: 'Taken.', extensions: { code: 'SLOT_UNAVAILABLE' } });
   });
 
@@ -44,12 +47,16 @@ describe('formatGraphQLError', () => {
   });
 
   it('reports a lost optimistic-lock race as a conflict', () => {
-    const error = Object.assign(new Error('The optimistic lock on entity Patient failed'), { name: 'OptimisticLockError' });
+    const error = Object.assign(new Error('The optimistic lock on entity Patient failed'), {
+      name: 'OptimisticLockError',
+    });
     expect(format(error).extensions).toEqual({ code: 'CONFLICT' });
   });
 
   it('passes GraphQL validation errors through', () => {
-    const error = new GraphQLError('Cannot query field "x" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    const error = new GraphQLError('Cannot query field "x" on type "Query".', {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
     expect(format(error).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 });

@@ -141,7 +141,9 @@ export function formatGraphQLError(
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
   }
   if (original instanceof Error && original.name === 'OptimisticLockError') {
-    const conflict = new ConflictError('The record was changed at the same time by someone else; reload it and try again.');
+    const conflict = new ConflictError(
+      'The record was changed at the same time by someone else; reload it and try again.',
+    );
     return { ...base, message: conflict.message, extensions: { code: conflict.code } };
   }
   const fromDatabase = domainErrorFromDatabase(original, options.constraints ?? {});

@@ -25,7 +25,11 @@ export interface OpenDatabase {
  * Real PostgreSQL when `url` is set; else an embedded PGlite in `<dataDir>/pgdata` (or in memory when
  * `dataDir` is `memory://`).
  */
-export async function openDatabase(options: { url?: string | undefined; poolMax: number; dataDir: string }): Promise<OpenDatabase> {
+export async function openDatabase(options: {
+  url?: string | undefined;
+  poolMax: number;
+  dataDir: string;
+}): Promise<OpenDatabase> {
   if (options.url) {
     return { target: { kind: 'postgres', url: options.url, poolMax: options.poolMax }, close: async () => {} };
   }

@@ -10,7 +10,10 @@ import { createTransport, openDatabase, runProcess } from './process.ts';
 import type { Subgraph, SubgraphDependencies } from './subgraph.ts';
 
 /** Every standalone subgraph needs the gateway's secret: it cannot be generated per process. */
-const standaloneEnv = { ...subgraphEnv, HMS_INTERNAL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters') };
+const standaloneEnv = {
+  ...subgraphEnv,
+  HMS_INTERNAL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+};
 
 type StandaloneEnv = z.infer<z.ZodObject<typeof standaloneEnv>>;
 

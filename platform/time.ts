@@ -10,7 +10,10 @@ export function dateIn(timeZone: string, instant: Date): string {
 }
 
 /** The wall-clock time of `instant` in `timeZone`. */
-export function wallClockIn(timeZone: string, instant: Date): { hour: number; minute: number; second: number; millisecond: number } {
+export function wallClockIn(
+  timeZone: string,
+  instant: Date,
+): { hour: number; minute: number; second: number; millisecond: number } {
   const local = DateTime.fromJSDate(instant, { zone: timeZone });
   return { hour: local.hour, minute: local.minute, second: local.second, millisecond: local.millisecond };
 }

@@ -15,7 +15,9 @@ describe('the supergraph', () => {
   it('carries the @access directive of every subgraph', () => {
     const supergraph = readFileSync(SUPERGRAPH_PATH, 'utf8');
     expect(supergraph).toMatch(/directive @access\(roles: \[Role!\], public: Boolean\)/);
-    expect(supergraph).toMatch(/registerPatient\(input: RegisterPatientInput!\): Patient! .*@access\(roles: \[ADMIN, RECEPTION\]\)/);
+    expect(supergraph).toMatch(
+      /registerPatient\(input: RegisterPatientInput!\): Patient! .*@access\(roles: \[ADMIN, RECEPTION\]\)/,
+    );
   });
 
   it.each(SUBGRAPHS.map((entry) => [entry.name]))('gives every root field of %s an access policy', (name) => {

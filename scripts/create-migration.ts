@@ -16,11 +16,17 @@ import { subgraphDefinitions } from '../subgraphs/index.ts';
 
 const [name, label] = process.argv.slice(2);
 const definitions = subgraphDefinitions({
-  identity: { admin: {}, tokens: { issuer: 'migration', audience: 'migration', accessTokenTtlSeconds: 60 }, production: false },
+  identity: {
+    admin: {},
+    tokens: { issuer: 'migration', audience: 'migration', accessTokenTtlSeconds: 60 },
+    production: false,
+  },
 });
 const definition = definitions.find((candidate) => candidate.name === name);
 if (!definition) {
-  console.error(`usage: npm run migration:create -- <${definitions.map((candidate) => candidate.name).join('|')}> [name]`);
+  console.error(
+    `usage: npm run migration:create -- <${definitions.map((candidate) => candidate.name).join('|')}> [name]`,
+  );
   process.exit(2);
 }
 
@@ -58,7 +64,9 @@ try {
 
 /** Rewrites `migrations/index.ts` to list every migration file in order. */
 function writeIndex(dir: string): void {
-  const files = readdirSync(dir).filter((file) => /^Migration\d+.*\.ts$/.test(file)).sort();
+  const files = readdirSync(dir)
+    .filter((file) => /^Migration\d+.*\.ts$/.test(file))
+    .sort();
   const imports = files.map((file, index) => `import { ${classNameOf(file)} as M${index} } from './${file}';`);
   const list = files.map((file, index) => `  { name: '${file.replace(/\.ts$/, '')}', class: M${index} },`);
   writeFileSync(

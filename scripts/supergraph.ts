@@ -11,7 +11,11 @@ import { defaultSubgraphUrl, readSdl, SUBGRAPHS } from '../schema/catalog.ts';
  */
 export function composeSupergraph(): string {
   const result = composeServices(
-    SUBGRAPHS.map((entry) => ({ name: entry.name, url: defaultSubgraphUrl(entry), typeDefs: parse(readSdl(entry.name)) })),
+    SUBGRAPHS.map((entry) => ({
+      name: entry.name,
+      url: defaultSubgraphUrl(entry),
+      typeDefs: parse(readSdl(entry.name)),
+    })),
   );
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);

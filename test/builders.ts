@@ -16,8 +16,13 @@ export interface Department {
   code: string;
 }
 
-export async function aDepartment(admin: GraphClient, overrides: Partial<{ name: string; code: string }> = {}): Promise<Department> {
-  const suffix = unique().toUpperCase().replace(/[^A-Z0-9]/g, '');
+export async function aDepartment(
+  admin: GraphClient,
+  overrides: Partial<{ name: string; code: string }> = {},
+): Promise<Department> {
+  const suffix = unique()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
   const data = await admin.data<{ createDepartment: Department }>(
     'mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id name code } }',
     { input: { name: `Department ${suffix}`, code: `D${suffix.slice(0, 6)}`, ...overrides } },
@@ -51,10 +56,21 @@ export async function aDoctor(
   return { id: data.createDoctor.id, departmentId };
 }
 
-export async function aPatient(admin: GraphClient, overrides: Record<string, unknown> = {}): Promise<{ id: string; mrn: string }> {
+export async function aPatient(
+  admin: GraphClient,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; mrn: string }> {
   const data = await admin.data<{ registerPatient: { id: string; mrn: string } }>(
     'mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { id mrn } }',
-    { input: { givenName: 'Ada', familyName: `Lovelace-${unique()}`, birthDate: '1990-12-10', sex: 'FEMALE', ...overrides } },
+    {
+      input: {
+        givenName: 'Ada',
+        familyName: `Lovelace-${unique()}`,
+        birthDate: '1990-12-10',
+        sex: 'FEMALE',
+        ...overrides,
+      },
+    },
   );
   return data.registerPatient;
 }

@@ -48,7 +48,10 @@ const admin: Principal = { userId: '0192f000-0000-7000-8000-000000000002', roles
 
 async function run(query: string, principal: Principal | null) {
   const result = await graphql({ schema: schema(), source: query, contextValue: { principal } });
-  return { data: result.data, codes: result.errors?.map((error) => error.extensions.code ?? (error.originalError as { code?: string })?.code) };
+  return {
+    data: result.data,
+    codes: result.errors?.map((error) => error.extensions.code ?? (error.originalError as { code?: string })?.code),
+  };
 }
 
 describe('the @access policy', () => {

@@ -43,7 +43,10 @@ interface ContextWithPrincipal {
 /** Federation's own root fields, which carry no policy of their own (entity types carry theirs). */
 const FEDERATION_ROOT_FIELDS = new Set(['_service', '_entities']);
 
-function policyOf(schema: GraphQLSchema, node: GraphQLObjectType | GraphQLField<unknown, unknown>): AccessPolicy | undefined {
+function policyOf(
+  schema: GraphQLSchema,
+  node: GraphQLObjectType | GraphQLField<unknown, unknown>,
+): AccessPolicy | undefined {
   const [args] = getDirective(schema, node, ACCESS_DIRECTIVE) ?? [];
   if (!args) return undefined;
   return { public: args.public === true, roles: (args.roles as Role[] | undefined) ?? [] };

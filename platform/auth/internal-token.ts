@@ -43,7 +43,9 @@ export function verifyInternalToken(secret: string, token: string | undefined): 
   try {
     const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
     const parsed = claimsSchema.safeParse(payload);
-    return parsed.success ? { principal: parsed.data.principal ?? null, correlationId: parsed.data.correlationId } : null;
+    return parsed.success
+      ? { principal: parsed.data.principal ?? null, correlationId: parsed.data.correlationId }
+      : null;
   } catch {
     return null;
   }

@@ -13,8 +13,7 @@ import type { EmbeddedPostgres } from './embedded-postgres.ts';
 
 /** Where a subgraph's schema lives. */
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolMax: number }
-  | { kind: 'embedded'; embedded: EmbeddedPostgres };
+  { kind: 'postgres'; url: string; poolMax: number } | { kind: 'embedded'; embedded: EmbeddedPostgres };
 
 /** A subgraph's ORM; `em` is the root entity manager, to be forked per unit of work. */
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager<AbstractSqlDriver>>;

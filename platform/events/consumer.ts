@@ -96,7 +96,10 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await handleOnce(event, handler);
-        log.debug({ eventId: event.id, type: event.type, outcome, correlationId: event.correlationId }, 'event consumed');
+        log.debug(
+          { eventId: event.id, type: event.type, outcome, correlationId: event.correlationId },
+          'event consumed',
+        );
         return outcome;
       } catch (error) {
         if (attempt >= maxAttempts) return deadLetter(topic, value, attempt, error);

@@ -68,6 +68,8 @@ export function createEnvelope<Payload extends object>(event: NewEvent<Payload>)
 }
 
 /** The principal an event was raised by, for work done on its behalf by a consumer. */
-export function principalOfEvent(event: EventEnvelope): { userId: string; roles: EventEnvelope['actor']['roles'] } | null {
+export function principalOfEvent(
+  event: EventEnvelope,
+): { userId: string; roles: EventEnvelope['actor']['roles'] } | null {
   return event.actor.userId ? { userId: event.actor.userId, roles: event.actor.roles } : null;
 }

@@ -39,14 +39,18 @@ describeWithKafka('the Kafka transport', () => {
         },
       });
     }
-    const messages = keys.flatMap((key) => Array.from({ length: 10 }, (_, seq) => ({ topic: 'doctor-events', key, value: { key, seq } })));
+    const messages = keys.flatMap((key) =>
+      Array.from({ length: 10 }, (_, seq) => ({ topic: 'doctor-events', key, value: { key, seq } })),
+    );
     await transport.publish(messages);
 
     for (const group of ['first', 'second'] as const) {
       await eventually(async () => received[group].length >= messages.length, 30_000);
       expect(received[group]).toHaveLength(messages.length);
       for (const key of keys) {
-        expect(received[group].filter((message) => message.key === key).map((message) => message.seq)).toEqual([...Array(10).keys()]);
+        expect(received[group].filter((message) => message.key === key).map((message) => message.seq)).toEqual([
+          ...Array(10).keys(),
+        ]);
       }
     }
   });

@@ -106,7 +106,9 @@ export class KafkaTransport implements EventTransport {
       // Until every partition has a leader, a consumer subscribing to the topic is told it does not exist.
       await retry(async () => {
         const metadata = await admin.fetchTopicMetadata({ topics: all });
-        const leaderless = metadata.topics.flatMap((topic) => topic.partitions.filter((partition) => partition.leader < 0));
+        const leaderless = metadata.topics.flatMap((topic) =>
+          topic.partitions.filter((partition) => partition.leader < 0),
+        );
         if (leaderless.length > 0) throw new Error('topics have partitions without a leader yet');
       });
     } finally {

@@ -5,7 +5,7 @@ import type { Orm } from '../db/orm.ts';
 import { createLogger } from '../logger.ts';
 import { eventually } from '../testing/graph.ts';
 import { openTestDatabase, type TestDatabaseHandle } from '../testing/orm.ts';
-import { createConsumer } from './consumer.ts';
+import { createConsumer, type ConsumerOptions } from './consumer.ts';
 import { createEnvelope, type EventEnvelope } from './envelope.ts';
 import { InProcessTransport } from './in-process-transport.ts';
 import { OutboxRelay, recordEvent } from './outbox.ts';
@@ -112,28 +112,32 @@ describe('idempotent consumers', () => {
     await handle?.close();
   });
 
-  it('apply a redelivered event once', async () => {
-    const transport = new InProcessTransport();
-    let effects = 0;
-    const consumer = createConsumer({
-      name: 'test.replica',
+  /** A consumer of `doctor-events` on this test's database. */
+  const consumerOf = (name: string, handlers: ConsumerOptions['handlers'], options: Partial<ConsumerOptions> = {}) =>
+    createConsumer({
+      name,
       topics: ['doctor-events'],
       orm,
-      transport,
+      transport: new InProcessTransport(),
       logger,
-      handlers: {
-        DoctorUpdated: async (em, event) => {
-          effects++;
-          const payload = event.payload as { doctorId: string; consultationFee: { amount: number } };
-          em.create(DoctorReplica, {
-            doctorId: payload.doctorId,
-            departmentId: '0192f000-0000-7000-8000-0000000000d1',
-            consultationFeeAmount: payload.consultationFee.amount,
-            feeCurrency: 'USD',
-            active: true,
-            asOf: new Date(event.occurredAt),
-          });
-        },
+      handlers,
+      ...options,
+    });
+
+  it('apply a redelivered event once', async () => {
+    let effects = 0;
+    const consumer = consumerOf('test.replica', {
+      DoctorUpdated: async (em, event) => {
+        effects++;
+        const payload = event.payload as { doctorId: string; consultationFee: { amount: number } };
+        em.create(DoctorReplica, {
+          doctorId: payload.doctorId,
+          departmentId: '0192f000-0000-7000-8000-0000000000d1',
+          consultationFeeAmount: payload.consultationFee.amount,
+          feeCurrency: 'USD',
+          active: true,
+          asOf: new Date(event.occurredAt),
+        });
       },
     });
     const event = doctorEvent('0192f000-0000-7000-8000-00000000b001', 4200);
@@ -144,22 +148,17 @@ describe('idempotent consumers', () => {
   });
 
   it('handle the same event once even when it arrives twice at the same time', async () => {
-    const transport = new InProcessTransport();
     let effects = 0;
-    const consumer = createConsumer({
-      name: 'test.concurrent',
-      topics: ['doctor-events'],
-      orm,
-      transport,
-      logger,
-      handlers: {
-        DoctorUpdated: async () => {
-          effects++;
-        },
+    const consumer = consumerOf('test.concurrent', {
+      DoctorUpdated: async () => {
+        effects++;
       },
     });
     const event = doctorEvent('0192f000-0000-7000-8000-00000000b002', 1);
-    const outcomes = await Promise.all([consumer.handle('doctor-events', event), consumer.handle('doctor-events', event)]);
+    const outcomes = await Promise.all([
+      consumer.handle('doctor-events', event),
+      consumer.handle('doctor-events', event),
+    ]);
     expect(outcomes.sort()).toEqual(['duplicate', 'handled']);
     expect(effects).toBe(1);
   });
@@ -168,21 +167,15 @@ describe('idempotent consumers', () => {
     const { transport, received } = recordingTransport();
     await transport.start();
     let attempts = 0;
-    const consumer = createConsumer({
-      name: 'test.failing',
-      topics: ['doctor-events'],
-      orm,
-      transport,
-      logger,
-      maxAttempts: 3,
-      retryDelayMs: 1,
-      handlers: {
-        DoctorUpdated: async () => {
-          attempts++;
-          throw new Error('downstream is broken');
-        },
-      },
-    });
+    const failing = async () => {
+      attempts++;
+      throw new Error('downstream is broken');
+    };
+    const consumer = consumerOf(
+      'test.failing',
+      { DoctorUpdated: failing },
+      { transport, maxAttempts: 3, retryDelayMs: 1 },
+    );
     const event = doctorEvent('0192f000-0000-7000-8000-00000000b003', 1);
     expect(await consumer.handle('doctor-events', event)).toBe('dead-lettered');
     expect(attempts).toBe(3);
@@ -200,7 +193,7 @@ describe('idempotent consumers', () => {
   it('dead-letter a message that is not an event envelope without calling any handler', async () => {
     const { transport, received } = recordingTransport();
     await transport.start();
-    const consumer = createConsumer({ name: 'test.garbage', topics: ['doctor-events'], orm, transport, logger, handlers: {} });
+    const consumer = consumerOf('test.garbage', {}, { transport });
     expect(await consumer.handle('doctor-events', { hello: 'world' })).toBe('dead-lettered');
     expect(received.filter((message) => message.topic === 'doctor-events.dlq')).toHaveLength(1);
   });

@@ -176,7 +176,9 @@ export class OutboxRelay {
 
   async #releaseLease(): Promise<void> {
     try {
-      await this.#orm.em.fork().nativeUpdate(RelayLease, { name: LEASE_NAME, holder: this.#holder }, { expiresAt: new Date(0) });
+      await this.#orm.em
+        .fork()
+        .nativeUpdate(RelayLease, { name: LEASE_NAME, holder: this.#holder }, { expiresAt: new Date(0) });
     } catch (error) {
       this.#log.warn({ err: error }, 'could not release the outbox lease');
     }

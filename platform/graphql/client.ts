@@ -78,7 +78,10 @@ export class GraphRequestError extends Error {
   readonly code: string | undefined;
 
   constructor(response: GraphResponse<unknown>) {
-    super(response.errors?.map((error) => `${error.extensions?.code ?? 'ERROR'}: ${error.message}`).join('; ') ?? `HTTP ${response.status}`);
+    super(
+      response.errors?.map((error) => `${error.extensions?.code ?? 'ERROR'}: ${error.message}`).join('; ') ??
+        `HTTP ${response.status}`,
+    );
     this.name = 'GraphRequestError';
     this.response = response;
     this.code = response.errors?.[0]?.extensions?.code;

@@ -7,7 +7,10 @@ const id = '0192f000-0000-7000-8000-000000000001';
 
 describe('cursors', () => {
   it('decode to the values they were made from', () => {
-    expect(decodeCursor(encodeCursor(['2026-01-01T09:00:00.000Z', id]), startCursor)).toEqual(['2026-01-01T09:00:00.000Z', id]);
+    expect(decodeCursor(encodeCursor(['2026-01-01T09:00:00.000Z', id]), startCursor)).toEqual([
+      '2026-01-01T09:00:00.000Z',
+      id,
+    ]);
   });
 
   it.each([

@@ -17,7 +17,14 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { enforceAccessPolicy } from '../auth/access-policy.ts';
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.ts';
 import { formatGraphQLError, type ConstraintError } from '../errors.ts';
-import { createApp, finishApp, listen, mountHealthRoutes, type Listening, type ReadinessCheck } from '../http/server.ts';
+import {
+  createApp,
+  finishApp,
+  listen,
+  mountHealthRoutes,
+  type Listening,
+  type ReadinessCheck,
+} from '../http/server.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestContext } from './context.ts';
 
@@ -83,7 +90,12 @@ export function createSubgraphServer<Context extends RequestContext>(
           const claims = verifyInternalToken(options.internalTokenSecret, req.header(INTERNAL_TOKEN_HEADER));
           if (!claims) {
             res.status(401).json({
-              errors: [{ message: 'Subgraphs accept requests only from the gateway.', extensions: { code: 'UNAUTHENTICATED' } }],
+              errors: [
+                {
+                  message: 'Subgraphs accept requests only from the gateway.',
+                  extensions: { code: 'UNAUTHENTICATED' },
+                },
+              ],
             });
             return;
           }

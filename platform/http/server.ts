@@ -49,7 +49,11 @@ export function finishApp(app: Express, logger: Logger): void {
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ err: error }, 'unexpected error outside GraphQL');
     const message =
-      status === 413 ? 'The request body is too large.' : status === 500 ? 'Internal server error.' : 'The request is malformed.';
+      status === 413
+        ? 'The request body is too large.'
+        : status === 500
+          ? 'Internal server error.'
+          : 'The request is malformed.';
     res
       .status(status)
       .json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });

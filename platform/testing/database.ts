@@ -31,6 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     kind: 'postgres',
-    drop: () => onServer(server, (client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => {}),
+    drop: () =>
+      onServer(server, (client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => {}),
   };
 }

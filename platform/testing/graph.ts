@@ -67,7 +67,11 @@ export async function startTestGraph(
  * Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs`. For
  * conditions that become true asynchronously (an event consumed), instead of sleeping.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -20,7 +20,9 @@ export function testDatabaseServer(): string | undefined {
 
 /** Kafka brokers for the tests, if any. */
 export function testKafkaBrokers(): string[] | undefined {
-  const brokers = env.KAFKA_BROKERS?.split(',').map((broker) => broker.trim()).filter(Boolean);
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
   if (!brokers?.length && requireServices) throw new Error('HMS_REQUIRE_SERVICES=1 but KAFKA_BROKERS is not set');
   return brokers?.length ? brokers : undefined;
 }

@@ -46,7 +46,8 @@ export interface Command {
 /** Parses a whole number option within bounds. @throws UsageError */
 export function integerOption(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
   return value;
 }
 

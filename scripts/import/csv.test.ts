@@ -10,7 +10,9 @@ async function collect(text: string, columns: string[] = []): Promise<CsvRecord[
 describe('readCsvRecords', () => {
   it('keeps a quoted comma inside its field', async () => {
     const records = await collect('Id,DESCRIPTION,CODE\n1,"Encounter for symptom, cough",185345009\n');
-    expect(records).toEqual([{ row: 2, fields: { Id: '1', DESCRIPTION: 'Encounter for symptom, cough', CODE: '185345009' } }]);
+    expect(records).toEqual([
+      { row: 2, fields: { Id: '1', DESCRIPTION: 'Encounter for symptom, cough', CODE: '185345009' } },
+    ]);
   });
 
   it('reads escaped quotes and line breaks inside quoted fields, numbering each record by its first line', async () => {
@@ -36,7 +38,9 @@ describe('readCsvRecords', () => {
   });
 
   it('refuses a file without a required column, naming it', async () => {
-    await expect(collect('Id,NAME\n1,x\n', ['Id', 'BIRTHDATE'])).rejects.toThrow(new CsvFileError('test.csv', 'missing column(s) BIRTHDATE'));
+    await expect(collect('Id,NAME\n1,x\n', ['Id', 'BIRTHDATE'])).rejects.toThrow(
+      new CsvFileError('test.csv', 'missing column(s) BIRTHDATE'),
+    );
   });
 
   it('refuses a file that is not valid CSV', async () => {

@@ -57,7 +57,10 @@ export async function* readCsvRecords(
   const input = 'path' in source ? createReadStream(source.path) : Readable.from([source.text]);
   input.on('error', (error: Error) => parser.destroy(error));
   try {
-    for await (const { record, info } of input.pipe(parser) as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of input.pipe(parser) as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       const fields = Object.fromEntries(header.map((column) => [column, record[column] ?? '']));
       // `info.lines` is the line the record ends on; a quoted line break inside it started it earlier.
       const breaks = Object.values(record).reduce((sum, value) => sum + (value.match(LINE_BREAK)?.length ?? 0), 0);

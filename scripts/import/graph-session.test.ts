@@ -9,7 +9,10 @@ function clientWith(token: string, isValid: (token: string) => boolean, calls: s
       calls.push(token);
       await new Promise((resolve) => setImmediate(resolve));
       if (!isValid(token)) {
-        throw new GraphRequestError({ status: 401, errors: [{ message: 'expired', extensions: { code: 'UNAUTHENTICATED' } }] });
+        throw new GraphRequestError({
+          status: 401,
+          errors: [{ message: 'expired', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
       }
       return { ok: token } as Data;
     }
@@ -21,10 +24,13 @@ describe('GraphSession', () => {
     const calls: string[] = [];
     const valid = 'fresh';
     let signIns = 0;
-    const session = new GraphSession(clientWith('old', (token) => token === valid, calls), async () => {
-      signIns++;
-      return clientWith('fresh', (token) => token === valid, calls);
-    });
+    const session = new GraphSession(
+      clientWith('old', (token) => token === valid, calls),
+      async () => {
+        signIns++;
+        return clientWith('fresh', (token) => token === valid, calls);
+      },
+    );
     const answers = await Promise.all([1, 2, 3].map(() => session.data<{ ok: string }>('query Q { q }', {})));
     expect(answers).toEqual([{ ok: 'fresh' }, { ok: 'fresh' }, { ok: 'fresh' }]);
     expect(signIns).toBe(1);
@@ -36,7 +42,10 @@ describe('GraphSession', () => {
 
   it('gives up after one retry when the new token is refused too', async () => {
     const calls: string[] = [];
-    const session = new GraphSession(clientWith('old', () => false, calls), async () => clientWith('new', () => false, calls));
+    const session = new GraphSession(
+      clientWith('old', () => false, calls),
+      async () => clientWith('new', () => false, calls),
+    );
     await expect(session.data('query Q { q }', {})).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(calls).toEqual(['old', 'new']);
   });

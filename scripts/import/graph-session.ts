@@ -31,7 +31,8 @@ export class GraphSession {
     try {
       return await client.data<Data>(query, variables);
     } catch (error) {
-      if (!(error instanceof GraphRequestError) || error.code !== 'UNAUTHENTICATED' || !this.#reauthenticate) throw error;
+      if (!(error instanceof GraphRequestError) || error.code !== 'UNAUTHENTICATED' || !this.#reauthenticate)
+        throw error;
       const renewed = await this.#renew(client, this.#reauthenticate);
       return renewed.data<Data>(query, variables);
     }

@@ -21,7 +21,9 @@ const importEnvSchema = z.object({
 });
 
 function usage(): string {
-  const commands = [...COMMANDS.values()].map((command) => `  npm run import -- ${command.name} ${command.usage}\n      ${command.description}`);
+  const commands = [...COMMANDS.values()].map(
+    (command) => `  npm run import -- ${command.name} ${command.usage}\n      ${command.description}`,
+  );
   return `Usage:\n${commands.join('\n')}\n\nEnvironment: HMS_ADMIN_EMAIL, HMS_ADMIN_PASSWORD (an admin of the graph).\n`;
 }
 

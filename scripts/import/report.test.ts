@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { ImportProgress, ImportSummary, KindSummary } from './import-summary.ts';
 import { createProgressPrinter, formatProgress, formatSummary } from './report.ts';
 
-const kind = (overrides: Partial<KindSummary> = {}): KindSummary => ({ total: 0, created: 0, skipped: 0, failed: 0, failures: [], ...overrides });
+const kind = (overrides: Partial<KindSummary> = {}): KindSummary => ({
+  total: 0,
+  created: 0,
+  skipped: 0,
+  failed: 0,
+  failures: [],
+  ...overrides,
+});
 
 function progressOf(done: number, total: number): ImportProgress {
   return { kind: 'patients', done, total, created: done, skipped: 0, failed: 0 };
@@ -26,7 +33,10 @@ describe('createProgressPrinter', () => {
   it('rewrites one line in place on a terminal, throttled, and keeps the last one', () => {
     const writes: string[] = [];
     let now = 0;
-    const print = createProgressPrinter({ write: (text) => writes.push(text), isTTY: true }, { intervalMs: 100, now: () => now });
+    const print = createProgressPrinter(
+      { write: (text) => writes.push(text), isTTY: true },
+      { intervalMs: 100, now: () => now },
+    );
     for (let done = 1; done <= 10; done++) {
       now += 30;
       print(progressOf(done, 10));
@@ -39,7 +49,11 @@ describe('createProgressPrinter', () => {
 
 describe('formatSummary', () => {
   it('prints a table and lists at most 20 failures per kind', () => {
-    const failures = Array.from({ length: 23 }, (_, index) => ({ row: index + 2, id: `p${index}`, reason: 'FIRST: must not be empty' }));
+    const failures = Array.from({ length: 23 }, (_, index) => ({
+      row: index + 2,
+      id: `p${index}`,
+      reason: 'FIRST: must not be empty',
+    }));
     const summary: ImportSummary = {
       departments: kind({ total: 8, created: 8 }),
       doctors: kind({ total: 215, skipped: 215 }),
@@ -47,7 +61,15 @@ describe('formatSummary', () => {
       elapsedMs: 4321,
     };
     const text = formatSummary(summary);
-    expect(text).toContain(['kind         total  created  skipped  failed', 'departments      8        8        0       0', 'doctors        215        0      215       0', 'patients       111       88        0      23', 'elapsed 4.3 s'].join('\n'));
+    expect(text).toContain(
+      [
+        'kind         total  created  skipped  failed',
+        'departments      8        8        0       0',
+        'doctors        215        0      215       0',
+        'patients       111       88        0      23',
+        'elapsed 4.3 s',
+      ].join('\n'),
+    );
     expect(text).toContain('  row 2 (p0): FIRST: must not be empty');
     expect(text).toContain('  row 21 (p19): FIRST: must not be empty');
     expect(text).not.toContain('row 22 (p20)');

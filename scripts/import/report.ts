@@ -63,7 +63,9 @@ export function formatSummary(summary: ImportSummary): string {
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   const lines = [line(header), ...rows.map(line), `elapsed ${(summary.elapsedMs / 1000).toFixed(1)} s`];
   for (const kind of KINDS) {
     const { failures } = summary[kind];

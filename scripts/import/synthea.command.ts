@@ -39,7 +39,9 @@ export const syntheaCommand: Command = {
       client = await signIn();
     } catch (error) {
       // Nothing was imported: the gateway address or the credentials are wrong.
-      context.stderr.write(`Could not sign in to ${gateway} as ${email}: ${error instanceof Error ? error.message : String(error)}\n`);
+      context.stderr.write(
+        `Could not sign in to ${gateway} as ${email}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return ExitCode.USAGE;
     }
 
@@ -61,7 +63,9 @@ export const syntheaCommand: Command = {
         return ExitCode.USAGE;
       }
       const message = error instanceof Error ? error.message : String(error);
-      context.stderr.write(`\nThe import stopped: ${message}\nWhat was imported stays; running the import again skips it.\n`);
+      context.stderr.write(
+        `\nThe import stopped: ${message}\nWhat was imported stays; running the import again skips it.\n`,
+      );
       return ExitCode.ROWS_FAILED;
     }
   },

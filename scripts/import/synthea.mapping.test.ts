@@ -71,7 +71,10 @@ describe('toRegisterPatientInput', () => {
 
   it('keeps a compound given name and its numeric suffix as Synthea wrote them', () => {
     const mapped = toRegisterPatientInput(patientRow({ FIRST: 'María Eugenia578', LAST: 'Rodríquez611' }), TODAY);
-    expect(mapped.ok && [mapped.value.givenName, mapped.value.familyName]).toEqual(['María Eugenia578', 'Rodríquez611']);
+    expect(mapped.ok && [mapped.value.givenName, mapped.value.familyName]).toEqual([
+      'María Eugenia578',
+      'Rodríquez611',
+    ]);
   });
 
   it('carries DEATHDATE as the deceased date', () => {
@@ -81,16 +84,30 @@ describe('toRegisterPatientInput', () => {
 
   it('leaves the postal code out when ZIP is 00000', () => {
     const mapped = toRegisterPatientInput(patientRow({ ZIP: '00000' }), TODAY);
-    expect(mapped.ok && mapped.value.address).toEqual({ line: ['406 Kohler Camp'], city: 'Lincoln', state: 'Nebraska', country: 'US' });
+    expect(mapped.ok && mapped.value.address).toEqual({
+      line: ['406 Kohler Camp'],
+      city: 'Lincoln',
+      state: 'Nebraska',
+      country: 'US',
+    });
   });
 
   it('refuses a row without a first name, naming the column', () => {
-    expect(toRegisterPatientInput(patientRow({ FIRST: '  ' }), TODAY)).toEqual({ ok: false, reason: 'FIRST: must not be empty' });
+    expect(toRegisterPatientInput(patientRow({ FIRST: '  ' }), TODAY)).toEqual({
+      ok: false,
+      reason: 'FIRST: must not be empty',
+    });
   });
 
   it('refuses malformed and impossible dates', () => {
-    expect(toRegisterPatientInput(patientRow({ BIRTHDATE: '07/20/2022' }), TODAY)).toEqual({ ok: false, reason: 'BIRTHDATE: must be a date YYYY-MM-DD' });
-    expect(toRegisterPatientInput(patientRow({ BIRTHDATE: '2023-02-29' }), TODAY)).toEqual({ ok: false, reason: 'BIRTHDATE: must be a date YYYY-MM-DD' });
+    expect(toRegisterPatientInput(patientRow({ BIRTHDATE: '07/20/2022' }), TODAY)).toEqual({
+      ok: false,
+      reason: 'BIRTHDATE: must be a date YYYY-MM-DD',
+    });
+    expect(toRegisterPatientInput(patientRow({ BIRTHDATE: '2023-02-29' }), TODAY)).toEqual({
+      ok: false,
+      reason: 'BIRTHDATE: must be a date YYYY-MM-DD',
+    });
     expect(toRegisterPatientInput(patientRow({ DEATHDATE: 'yesterday' }), TODAY)).toEqual({
       ok: false,
       reason: 'DEATHDATE: must be empty or a date YYYY-MM-DD',
@@ -102,7 +119,10 @@ describe('toRegisterPatientInput', () => {
       ok: false,
       reason: 'BIRTHDATE: must not be in the future (2031-01-01)',
     });
-    expect(toRegisterPatientInput(patientRow({ DEATHDATE: '2030-01-01' }), TODAY)).toMatchObject({ ok: false, reason: expect.stringMatching(/^DEATHDATE: must not be in the future/) });
+    expect(toRegisterPatientInput(patientRow({ DEATHDATE: '2030-01-01' }), TODAY)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^DEATHDATE: must not be in the future/),
+    });
     expect(toRegisterPatientInput(patientRow({ DEATHDATE: '2020-01-01' }), TODAY)).toEqual({
       ok: false,
       reason: 'DEATHDATE: must not be before BIRTHDATE (2020-01-01 < 2022-07-20)',
@@ -111,13 +131,22 @@ describe('toRegisterPatientInput', () => {
   });
 
   it('refuses a row whose Id is missing', () => {
-    expect(toRegisterPatientInput(patientRow({ Id: '' }), TODAY)).toEqual({ ok: false, reason: 'Id: must not be empty' });
+    expect(toRegisterPatientInput(patientRow({ Id: '' }), TODAY)).toEqual({
+      ok: false,
+      reason: 'Id: must not be empty',
+    });
   });
 });
 
 describe('sexOf', () => {
   it('maps M and F to MALE and FEMALE and anything else to UNKNOWN', () => {
-    expect([sexOf('M'), sexOf('F'), sexOf(' f '), sexOf(''), sexOf('X')]).toEqual(['MALE', 'FEMALE', 'FEMALE', 'UNKNOWN', 'UNKNOWN']);
+    expect([sexOf('M'), sexOf('F'), sexOf(' f '), sexOf(''), sexOf('X')]).toEqual([
+      'MALE',
+      'FEMALE',
+      'FEMALE',
+      'UNKNOWN',
+      'UNKNOWN',
+    ]);
   });
 });
 
@@ -140,7 +169,10 @@ describe('splitProviderName', () => {
   });
 
   it('keeps a compound given name together up to its numeric suffix', () => {
-    expect(splitProviderName('Julio César525 Laureano185')).toEqual({ givenName: 'Julio César525', familyName: 'Laureano185' });
+    expect(splitProviderName('Julio César525 Laureano185')).toEqual({
+      givenName: 'Julio César525',
+      familyName: 'Laureano185',
+    });
   });
 
   it('falls back to first token and rest for names without suffixes', () => {
@@ -162,7 +194,15 @@ describe('toE164', () => {
   });
 
   it('gives up on numbers it cannot convert', () => {
-    for (const phone of ['', '346-6735', '0023466735', '4021346735', '402-346-6735 ext 12', '402-FLOWERS', '440201234567']) {
+    for (const phone of [
+      '',
+      '346-6735',
+      '0023466735',
+      '4021346735',
+      '402-346-6735 ext 12',
+      '402-FLOWERS',
+      '440201234567',
+    ]) {
       expect(toE164(phone)).toBeUndefined();
     }
   });
@@ -177,7 +217,15 @@ describe('titleCase', () => {
 
 describe('toDoctorPlan', () => {
   it('maps a provider to a doctor with fee, phone, identifier and department', () => {
-    const plan = toDoctorPlan(providerRow(), encounters([['wellness', '83.87'], ['wellness', '83.88'], ['ambulatory', '129.16']]), '3084325586');
+    const plan = toDoctorPlan(
+      providerRow(),
+      encounters([
+        ['wellness', '83.87'],
+        ['wellness', '83.88'],
+        ['ambulatory', '129.16'],
+      ]),
+      '3084325586',
+    );
     expect(plan).toEqual({
       ok: true,
       value: {
@@ -210,11 +258,17 @@ describe('toDoctorPlan', () => {
       ok: false,
       reason: 'NAME: must be a given name and a family name ("Klein929")',
     });
-    expect(toDoctorPlan(providerRow({ SPECIALITY: '' }), undefined, undefined)).toEqual({ ok: false, reason: 'SPECIALITY: must not be empty' });
+    expect(toDoctorPlan(providerRow({ SPECIALITY: '' }), undefined, undefined)).toEqual({
+      ok: false,
+      reason: 'SPECIALITY: must not be empty',
+    });
   });
 
   it('refuses a fee above the maximum the graph accepts', () => {
     const plan = toDoctorPlan(providerRow(), encounters([['wellness', '100000.01']]), undefined);
-    expect(plan).toMatchObject({ ok: false, reason: expect.stringMatching(/^BASE_ENCOUNTER_COST: median fee 10000001 cents/) });
+    expect(plan).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^BASE_ENCOUNTER_COST: median fee 10000001 cents/),
+    });
   });
 });

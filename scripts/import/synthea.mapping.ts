@@ -133,7 +133,10 @@ export function postalCodeOf(zip: string): string | undefined {
 
 const idColumn = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const dateColumn = z.string().trim().refine(isCalendarDate, 'must be a date YYYY-MM-DD');
-const optionalDateColumn = z.string().trim().refine((text) => text === '' || isCalendarDate(text), 'must be empty or a date YYYY-MM-DD');
+const optionalDateColumn = z
+  .string()
+  .trim()
+  .refine((text) => text === '' || isCalendarDate(text), 'must be empty or a date YYYY-MM-DD');
 
 const patientRowSchema = z.object({
   Id: idColumn,
@@ -173,8 +176,10 @@ export function toRegisterPatientInput(fields: Record<string, string>, today: st
   if (!parsed.success) return { ok: false, reason: reasonOf(parsed.error) };
   const row = parsed.data;
   if (row.BIRTHDATE > today) return { ok: false, reason: `BIRTHDATE: must not be in the future (${row.BIRTHDATE})` };
-  if (row.DEATHDATE && row.DEATHDATE > today) return { ok: false, reason: `DEATHDATE: must not be in the future (${row.DEATHDATE})` };
-  if (row.DEATHDATE && row.DEATHDATE < row.BIRTHDATE) return { ok: false, reason: `DEATHDATE: must not be before BIRTHDATE (${row.DEATHDATE} < ${row.BIRTHDATE})` };
+  if (row.DEATHDATE && row.DEATHDATE > today)
+    return { ok: false, reason: `DEATHDATE: must not be in the future (${row.DEATHDATE})` };
+  if (row.DEATHDATE && row.DEATHDATE < row.BIRTHDATE)
+    return { ok: false, reason: `DEATHDATE: must not be before BIRTHDATE (${row.DEATHDATE} < ${row.BIRTHDATE})` };
   const postalCode = postalCodeOf(row.ZIP);
   return {
     ok: true,
@@ -227,7 +232,8 @@ export function toDoctorPlan(
     if (!check.success) return { ok: false, reason: `NAME: ${part} ${check.error.issues[0]!.message}` };
   }
   const fee = encounters ? (medianCents(encounters.costs) ?? DEFAULT_FEE_CENTS) : DEFAULT_FEE_CENTS;
-  if (fee > MAX_FEE_CENTS) return { ok: false, reason: `BASE_ENCOUNTER_COST: median fee ${fee} cents is above the maximum ${MAX_FEE_CENTS}` };
+  if (fee > MAX_FEE_CENTS)
+    return { ok: false, reason: `BASE_ENCOUNTER_COST: median fee ${fee} cents is above the maximum ${MAX_FEE_CENTS}` };
   const phone = organizationPhone === undefined ? undefined : toE164(organizationPhone);
   return {
     ok: true,

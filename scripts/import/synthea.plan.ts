@@ -78,7 +78,8 @@ export async function planSyntheaImport(folder: string, today: string): Promise<
   }
 
   const encountersByProvider = new Map<string, ProviderEncounters>();
-  for await (const { fields } of records(folder, SYNTHEA_FILES.encounters)) tallyEncounter(encountersByProvider, fields);
+  for await (const { fields } of records(folder, SYNTHEA_FILES.encounters))
+    tallyEncounter(encountersByProvider, fields);
 
   const doctors: PlannedRow<DoctorPlan>[] = [];
   for await (const { row, fields } of records(folder, SYNTHEA_FILES.providers)) {

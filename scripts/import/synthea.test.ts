@@ -61,13 +61,19 @@ class FakeGraph {
   default(operation: string, variables: Variables): unknown {
     const withIdentifier = (rows: { input: Variables }[]) =>
       rows
-        .filter(({ input }) => input.identifiers.some((i: Variables) => i.system === variables.system && variables.values.includes(i.value)))
+        .filter(({ input }) =>
+          input.identifiers.some((i: Variables) => i.system === variables.system && variables.values.includes(i.value)),
+        )
         .map(({ input }, index) => ({ id: `id-${index}`, identifiers: input.identifiers }));
     switch (operation) {
       case 'ImportDepartments':
         return { departments: this.departments };
       case 'ImportCreateDepartment': {
-        const department = { id: `dept-${variables.input.code}`, name: variables.input.name, code: variables.input.code };
+        const department = {
+          id: `dept-${variables.input.code}`,
+          name: variables.input.name,
+          code: variables.input.code,
+        };
         this.departments.push(department);
         return { createDepartment: department };
       }
@@ -93,7 +99,12 @@ describe('importSynthea', () => {
   it('imports the fixture once, then skips everything on a second run', async () => {
     const graph = new FakeGraph();
     const progress: ImportProgress[] = [];
-    const first = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, onProgress: (p) => progress.push(p) });
+    const first = await importSynthea({
+      folder: FIXTURE,
+      client: graph.client(),
+      clock: CLOCK,
+      onProgress: (p) => progress.push(p),
+    });
     expect(first.departments).toMatchObject({ total: 9, created: 9, skipped: 0, failed: 0 });
     expect(first.doctors).toMatchObject({ total: 30, created: 30, skipped: 0, failed: 0 });
     expect(first.patients).toMatchObject({ total: 12, created: 12, skipped: 0, failed: 0 });
@@ -131,7 +142,11 @@ describe('importSynthea', () => {
     const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, concurrency: 1 });
     expect(summary.patients).toMatchObject({ total: 12, created: 10, skipped: 1, failed: 1 });
     expect(summary.patients.failures).toEqual([
-      { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', reason: 'BAD_USER_INPUT: input.birthDate: must not be in the future' },
+      {
+        row: 3,
+        id: '2de0b259-6c63-700d-9ac4-edcabff0861a',
+        reason: 'BAD_USER_INPUT: input.birthDate: must not be in the future',
+      },
     ]);
   });
 
@@ -164,7 +179,9 @@ describe('importSynthea', () => {
     const graph = new FakeGraph();
     await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
     // An admin renamed Telehealth since; its one doctor exists, so nothing needs a new "Telehealth".
-    graph.departments = graph.departments.map((department) => (department.code === 'TELE' ? { ...department, name: 'Virtual Care' } : department));
+    graph.departments = graph.departments.map((department) =>
+      department.code === 'TELE' ? { ...department, name: 'Virtual Care' } : department,
+    );
     const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
     expect(summary.departments).toMatchObject({ total: 8, created: 0, skipped: 8 });
     expect(graph.calls.get('ImportCreateDepartment')).toBe(9);
@@ -211,7 +228,10 @@ describe('importSynthea', () => {
       const lines = (await readFile(join(folder, 'patients.csv'), 'utf8')).split('\n');
       // Row 2: a birth date in the future; row 3: no FIRST (column 8).
       lines[1] = lines[1]!.replace(',2022-07-20,', ',2031-01-01,');
-      lines[2] = lines[2]!.split(',').map((field, index) => (index === 7 ? '' : field)).join(',');
+      lines[2] = lines[2]!
+        .split(',')
+        .map((field, index) => (index === 7 ? '' : field))
+        .join(',');
       await writeFile(join(folder, 'patients.csv'), lines.join('\n'));
     });
 
@@ -222,7 +242,11 @@ describe('importSynthea', () => {
       const summary = await importSynthea({ folder, client: graph.client(), clock: CLOCK });
       expect(summary.patients).toMatchObject({ total: 12, created: 10, failed: 2 });
       expect(summary.patients.failures).toEqual([
-        { row: 2, id: '982192b6-6843-4011-ef46-32caaf87d8a9', reason: 'BIRTHDATE: must not be in the future (2031-01-01)' },
+        {
+          row: 2,
+          id: '982192b6-6843-4011-ef46-32caaf87d8a9',
+          reason: 'BIRTHDATE: must not be in the future (2031-01-01)',
+        },
         { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', reason: 'FIRST: must not be empty' },
       ]);
       expect(graph.calls.get('ImportRegisterPatient')).toBe(10);

@@ -37,21 +37,59 @@ export interface ImportSyntheaOptions {
 const LOOKUP_LIMIT = 100;
 
 const DEPARTMENTS = /* GraphQL */ `
-  query ImportDepartments { departments { id name code } }`;
+  query ImportDepartments {
+    departments {
+      id
+      name
+      code
+    }
+  }
+`;
 const CREATE_DEPARTMENT = /* GraphQL */ `
-  mutation ImportCreateDepartment($input: CreateDepartmentInput!) { createDepartment(input: $input) { id name code } }`;
+  mutation ImportCreateDepartment($input: CreateDepartmentInput!) {
+    createDepartment(input: $input) {
+      id
+      name
+      code
+    }
+  }
+`;
 const DOCTORS_BY_IDENTIFIER = /* GraphQL */ `
   query ImportDoctorsByIdentifier($system: String!, $values: [String!]!) {
-    doctorsByIdentifier(system: $system, values: $values) { id identifiers { system value } }
-  }`;
+    doctorsByIdentifier(system: $system, values: $values) {
+      id
+      identifiers {
+        system
+        value
+      }
+    }
+  }
+`;
 const CREATE_DOCTOR = /* GraphQL */ `
-  mutation ImportCreateDoctor($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }`;
+  mutation ImportCreateDoctor($input: CreateDoctorInput!) {
+    createDoctor(input: $input) {
+      id
+    }
+  }
+`;
 const PATIENTS_BY_IDENTIFIER = /* GraphQL */ `
   query ImportPatientsByIdentifier($system: String!, $values: [String!]!) {
-    patientsByIdentifier(system: $system, values: $values) { id identifiers { system value } }
-  }`;
+    patientsByIdentifier(system: $system, values: $values) {
+      id
+      identifiers {
+        system
+        value
+      }
+    }
+  }
+`;
 const REGISTER_PATIENT = /* GraphQL */ `
-  mutation ImportRegisterPatient($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }`;
+  mutation ImportRegisterPatient($input: RegisterPatientInput!) {
+    registerPatient(input: $input) {
+      id
+    }
+  }
+`;
 
 interface DepartmentRecord {
   id: string;
@@ -107,7 +145,11 @@ export async function importSynthea(options: ImportSyntheaOptions): Promise<Impo
   const existingDoctors = await findExisting(plan.doctors, batchSize, (values) =>
     existingIdentifiers(session, DOCTORS_BY_IDENTIFIER, 'doctorsByIdentifier', SYNTHEA_PROVIDER_SYSTEM, values),
   );
-  const { summary: departments, departmentIds, departmentFailures } = await importDepartments(session, plan.doctors, existingDoctors, {
+  const {
+    summary: departments,
+    departmentIds,
+    departmentFailures,
+  } = await importDepartments(session, plan.doctors, existingDoctors, {
     concurrency,
     onProgress: options.onProgress,
   });
@@ -120,7 +162,10 @@ export async function importSynthea(options: ImportSyntheaOptions): Promise<Impo
       const departmentId = departmentIds.get(department.code);
       if (!departmentId) {
         const why = departmentFailures.get(department.code) ?? 'not created';
-        return { kind: 'failed', reason: `department ${department.name} (${department.code}) could not be created: ${why}` };
+        return {
+          kind: 'failed',
+          reason: `department ${department.name} (${department.code}) could not be created: ${why}`,
+        };
       }
       return attemptCreate(() => session.data(CREATE_DOCTOR, { input: { ...input, departmentId } }));
     },
@@ -163,7 +208,8 @@ async function importDepartments(
     wanted.set(mapped.value.department.code, mapped.value.department);
     if (!existingDoctors.has(id)) neededForNewDoctors.add(mapped.value.department.code);
   }
-  if (wanted.size === 0) return { summary: new KindTally('departments', 0).summary(), departmentIds, departmentFailures };
+  if (wanted.size === 0)
+    return { summary: new KindTally('departments', 0).summary(), departmentIds, departmentFailures };
 
   const readDepartments = async (): Promise<Map<string, DepartmentRecord>> => {
     const data = await session.data<{ departments: DepartmentRecord[] }>(DEPARTMENTS, {});
@@ -193,7 +239,10 @@ async function importDepartments(
     let reason = outcome.kind === 'failed' ? outcome.reason : '';
     if (outcome.kind === 'skipped') {
       // CONFLICT: the name or the code is taken. Only a department of this name can be reused.
-      const raced = await readDepartments().then((departments) => departments.get(nameKey(spec.name)), () => undefined);
+      const raced = await readDepartments().then(
+        (departments) => departments.get(nameKey(spec.name)),
+        () => undefined,
+      );
       if (raced) {
         departmentIds.set(spec.code, raced.id);
         return tally.skipped();

@@ -22,5 +22,8 @@ export const appointmentFilterInput = z
     from: z.date().nullish(),
     to: z.date().nullish(),
   })
-  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, { message: 'from must be before to', path: ['to'] });
+  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
+    message: 'from must be before to',
+    path: ['to'],
+  });
 export type AppointmentFilter = z.infer<typeof appointmentFilterInput>;

@@ -37,7 +37,10 @@ export class AppointmentRepository {
   page(filter: AppointmentFilter, page: PageRequest): Promise<Appointment[]> {
     const qb = this.#em.createQueryBuilder(Appointment, 'a').select('*').where(this.#condition(filter));
     if (page.after) qb.andWhere('(a.starts_at, a.id) > (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
-    return qb.orderBy({ startsAt: 'asc', id: 'asc' }).limit(page.limit + 1).getResultList();
+    return qb
+      .orderBy({ startsAt: 'asc', id: 'asc' })
+      .limit(page.limit + 1)
+      .getResultList();
   }
 
   count(filter: AppointmentFilter): Promise<number> {

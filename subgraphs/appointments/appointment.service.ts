@@ -11,7 +11,12 @@ import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { Appointment } from './appointment.entity.ts';
-import { APPOINTMENT_TOPIC, AppointmentEvent, type AppointmentCancelledPayload, type AppointmentEventPayload } from './appointment.events.ts';
+import {
+  APPOINTMENT_TOPIC,
+  AppointmentEvent,
+  type AppointmentCancelledPayload,
+  type AppointmentEventPayload,
+} from './appointment.events.ts';
 import type { AppointmentFilter, BookAppointmentInput } from './appointment.inputs.ts';
 import { AppointmentRepository } from './appointment.repository.ts';
 import {
@@ -56,18 +61,23 @@ export const payloadOf = (appointment: Appointment): AppointmentEventPayload => 
 export function scopeFilter(principal: Principal | null, filter: AppointmentFilter): AppointmentFilter {
   if (hasAnyRole(principal, READ_ALL)) return filter;
   if (principal?.roles.includes('DOCTOR') && principal.doctorId) {
-    if (filter.doctorId && filter.doctorId !== principal.doctorId) throw new ForbiddenError("You may not read another doctor's appointments.");
+    if (filter.doctorId && filter.doctorId !== principal.doctorId)
+      throw new ForbiddenError("You may not read another doctor's appointments.");
     return { ...filter, doctorId: principal.doctorId };
   }
   if (principal?.roles.includes('PATIENT') && principal.patientId) {
-    if (filter.patientId && filter.patientId !== principal.patientId) throw new ForbiddenError("You may not read another patient's appointments.");
+    if (filter.patientId && filter.patientId !== principal.patientId)
+      throw new ForbiddenError("You may not read another patient's appointments.");
     return { ...filter, patientId: principal.patientId };
   }
   throw new ForbiddenError('You may not read appointments.');
 }
 
 /** SPEC §2: staff read every appointment; patients and doctors their own. */
-export function mayReadAppointment(principal: Principal | null, appointment: Pick<Appointment, 'patientId' | 'doctorId'>): boolean {
+export function mayReadAppointment(
+  principal: Principal | null,
+  appointment: Pick<Appointment, 'patientId' | 'doctorId'>,
+): boolean {
   if (hasAnyRole(principal, READ_ALL)) return true;
   if (principal?.roles.includes('DOCTOR') && principal.doctorId === appointment.doctorId) return true;
   return Boolean(principal?.roles.includes('PATIENT') && principal.patientId === appointment.patientId);
@@ -97,7 +107,8 @@ export class AppointmentService {
 
   /** @throws ForbiddenError unless the caller may read `appointment`. */
   authorizeRead(appointment: Pick<Appointment, 'patientId' | 'doctorId'>): void {
-    if (!mayReadAppointment(this.#actor.principal, appointment)) throw new ForbiddenError('You may not read this appointment.');
+    if (!mayReadAppointment(this.#actor.principal, appointment))
+      throw new ForbiddenError('You may not read this appointment.');
   }
 
   /** A page of appointments by start time, scoped to what the caller may see. */
@@ -106,7 +117,12 @@ export class AppointmentService {
     const request = pageRequest(page, START_CURSOR);
     const repository = new AppointmentRepository(this.#em);
     const rows = await repository.page(scoped, request);
-    return toConnection(rows, request, (a) => [a.startsAt.toISOString(), a.id], () => repository.count(scoped));
+    return toConnection(
+      rows,
+      request,
+      (a) => [a.startsAt.toISOString(), a.id],
+      () => repository.count(scoped),
+    );
   }
 
   /**
@@ -122,14 +138,25 @@ export class AppointmentService {
     if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== input.patientId) {
       throw new ForbiddenError('Patients may book only for themselves.');
     }
-    this.#check(slotShapeViolation(input.startsAt, this.#timeZone, this.#policy), 'The slot must start on the hour or half hour and last one slot.');
+    this.#check(
+      slotShapeViolation(input.startsAt, this.#timeZone, this.#policy),
+      'The slot must start on the hour or half hour and last one slot.',
+    );
 
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
-      const [patient, doctor] = await Promise.all([repository.patient(input.patientId), repository.doctor(input.doctorId)]);
-      if (!patient?.active) throw new BadUserInputError(`input.patientId: no bookable patient ${input.patientId}`, 'input.patientId');
-      if (!doctor?.active) throw new BadUserInputError(`input.doctorId: no active doctor ${input.doctorId}`, 'input.doctorId');
-      this.#check(departmentViolation(input.departmentId, doctor.departmentId), 'The doctor does not work in this department.');
+      const [patient, doctor] = await Promise.all([
+        repository.patient(input.patientId),
+        repository.doctor(input.doctorId),
+      ]);
+      if (!patient?.active)
+        throw new BadUserInputError(`input.patientId: no bookable patient ${input.patientId}`, 'input.patientId');
+      if (!doctor?.active)
+        throw new BadUserInputError(`input.doctorId: no active doctor ${input.doctorId}`, 'input.doctorId');
+      this.#check(
+        departmentViolation(input.departmentId, doctor.departmentId),
+        'The doctor does not work in this department.',
+      );
 
       const appointment = em.create(Appointment, {
         patientId: input.patientId,
@@ -142,7 +169,11 @@ export class AppointmentService {
         cancelledAt: null,
         cancellationReason: null,
       });
-      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, { type: AppointmentEvent.Booked, aggregateId: appointment.id, payload: payloadOf(appointment) });
+      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
+        type: AppointmentEvent.Booked,
+        aggregateId: appointment.id,
+        payload: payloadOf(appointment),
+      });
       return appointment;
     });
   }
@@ -160,7 +191,10 @@ export class AppointmentService {
       if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== appointment.patientId) {
         throw new ForbiddenError('Patients may cancel only their own appointments.');
       }
-      this.#check(transitionViolation(appointment.status, 'CANCELLED'), `An appointment that is ${appointment.status} cannot be cancelled.`);
+      this.#check(
+        transitionViolation(appointment.status, 'CANCELLED'),
+        `An appointment that is ${appointment.status} cannot be cancelled.`,
+      );
       appointment.status = 'CANCELLED';
       appointment.cancelledAt = this.#clock();
       appointment.cancellationReason = reason;
@@ -169,7 +203,11 @@ export class AppointmentService {
         cancelledAt: appointment.cancelledAt.toISOString(),
         reason,
       };
-      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, { type: AppointmentEvent.Cancelled, aggregateId: appointment.id, payload });
+      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
+        type: AppointmentEvent.Cancelled,
+        aggregateId: appointment.id,
+        payload,
+      });
       return appointment;
     });
   }

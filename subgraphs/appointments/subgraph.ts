@@ -7,7 +7,12 @@ import { readSdl } from '../../schema/catalog.ts';
 import { ErrorCode } from '../../platform/errors.ts';
 import type { EventHandler } from '../../platform/events/consumer.ts';
 import { loaderById } from '../../platform/graphql/loaders.ts';
-import { defineSubgraph, type ConsumerSpec, type SubgraphDependencies, type SubgraphDefinition } from '../../platform/subgraph.ts';
+import {
+  defineSubgraph,
+  type ConsumerSpec,
+  type SubgraphDependencies,
+  type SubgraphDefinition,
+} from '../../platform/subgraph.ts';
 import { appointmentEntities } from './appointment.entity.ts';
 import { doctorChangedPayload, patientChangedPayload } from './appointment.events.ts';
 import { AppointmentRepository } from './appointment.repository.ts';
@@ -70,7 +75,10 @@ export const appointmentsSubgraph: SubgraphDefinition<Context> = {
         policy: DEFAULT_POLICY,
       }),
       loaders: {
-        appointmentById: loaderById((ids) => repository.findByIds(ids), (appointment) => appointment.id),
+        appointmentById: loaderById(
+          (ids) => repository.findByIds(ids),
+          (appointment) => appointment.id,
+        ),
       },
     };
   },
@@ -83,7 +91,11 @@ export const appointmentsSubgraph: SubgraphDefinition<Context> = {
     {
       name: 'appointments.patient-replica',
       topics: ['patient-events'],
-      handlers: { PatientRegistered: replicatePatient, PatientUpdated: replicatePatient, PatientArchived: replicatePatient },
+      handlers: {
+        PatientRegistered: replicatePatient,
+        PatientUpdated: replicatePatient,
+        PatientArchived: replicatePatient,
+      },
     },
   ],
 };

@@ -1,13 +1,27 @@
 /** Shapes of the doctors subgraph's inputs. */
 import { z } from 'zod';
-import { emailSchema, identifiersSchema, idSchema, nameSchema, phoneSchema, textSchema } from '../../platform/validation.ts';
+import {
+  emailSchema,
+  identifiersSchema,
+  idSchema,
+  nameSchema,
+  phoneSchema,
+  textSchema,
+} from '../../platform/validation.ts';
 
 /** Minor units; at most 10,000,000 (100,000.00 in a two-decimal currency). */
-const feeSchema = z.number().int('must be a whole number of minor units').min(0, 'must not be negative').max(10_000_000);
+const feeSchema = z
+  .number()
+  .int('must be a whole number of minor units')
+  .min(0, 'must not be negative')
+  .max(10_000_000);
 
 export const createDepartmentInput = z.object({
   name: z.string().trim().min(2, 'must be at least 2 characters').max(100),
-  code: z.string().trim().regex(/^[A-Z0-9]{2,10}$/, 'must be 2–10 upper-case letters or digits'),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9]{2,10}$/, 'must be 2–10 upper-case letters or digits'),
   description: textSchema(2000).nullish(),
 });
 export type CreateDepartmentInput = z.infer<typeof createDepartmentInput>;

@@ -39,7 +39,11 @@ export class DoctorRepository {
   }
 
   async findByIdentifiers(system: string, values: readonly string[]): Promise<Doctor[]> {
-    const identifiers = await this.#em.find(DoctorIdentifier, { system, value: { $in: [...values] } }, { populate: ['doctor'] });
+    const identifiers = await this.#em.find(
+      DoctorIdentifier,
+      { system, value: { $in: [...values] } },
+      { populate: ['doctor'] },
+    );
     return identifiers.map((identifier) => identifier.doctor as unknown as Doctor);
   }
 
@@ -49,7 +53,10 @@ export class DoctorRepository {
     if (page.after) {
       qb.andWhere('(d.family_name, d.given_name, d.id) > (?, ?, ?)', page.after);
     }
-    return qb.orderBy({ familyName: 'asc', givenName: 'asc', id: 'asc' }).limit(page.limit + 1).getResultList();
+    return qb
+      .orderBy({ familyName: 'asc', givenName: 'asc', id: 'asc' })
+      .limit(page.limit + 1)
+      .getResultList();
   }
 
   count(filter: DoctorFilter): Promise<number> {
@@ -59,7 +66,8 @@ export class DoctorRepository {
   #condition(filter: DoctorFilter): object {
     const conditions: object[] = [];
     if (filter.departmentId) conditions.push({ department: filter.departmentId });
-    if (filter.specialization) conditions.push({ [raw('lower("specialization")')]: filter.specialization.toLowerCase() });
+    if (filter.specialization)
+      conditions.push({ [raw('lower("specialization")')]: filter.specialization.toLowerCase() });
     if (filter.search) {
       const term = `%${escapeLike(filter.search)}%`;
       conditions.push({ $or: [{ givenName: { $ilike: term } }, { familyName: { $ilike: term } }] });

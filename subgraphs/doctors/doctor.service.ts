@@ -111,7 +111,11 @@ export class DoctorService {
       for (const identifier of input.identifiers ?? []) {
         em.create(DoctorIdentifier, { doctor, system: identifier.system, value: identifier.value });
       }
-      emitEvent(em, DOCTOR_TOPIC, this.#actor, { type: DoctorEvent.DoctorCreated, aggregateId: doctor.id, payload: payloadOf(doctor) });
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, {
+        type: DoctorEvent.DoctorCreated,
+        aggregateId: doctor.id,
+        payload: payloadOf(doctor),
+      });
       return doctor;
     });
   }
@@ -127,12 +131,18 @@ export class DoctorService {
       if (!doctor) throw new NotFoundError('Doctor', id);
       const { departmentId, ...rest } = input;
       if (departmentId) doctor.department = await this.#departmentOrFail(em, departmentId);
-      const changes = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined && value !== null));
+      const changes = Object.fromEntries(
+        Object.entries(rest).filter(([, value]) => value !== undefined && value !== null),
+      );
       for (const field of ['email', 'phone'] as const) {
         if (input[field] === null) Object.assign(changes, { [field]: null });
       }
       em.assign(doctor, changes);
-      emitEvent(em, DOCTOR_TOPIC, this.#actor, { type: DoctorEvent.DoctorUpdated, aggregateId: doctor.id, payload: payloadOf(doctor) });
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, {
+        type: DoctorEvent.DoctorUpdated,
+        aggregateId: doctor.id,
+        payload: payloadOf(doctor),
+      });
       return doctor;
     });
   }

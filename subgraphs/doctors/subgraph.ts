@@ -20,7 +20,10 @@ export const doctorsSubgraph: SubgraphDefinition<Context> = {
   constraints: {
     department_name_key: { code: ErrorCode.CONFLICT, message: 'A department with this name already exists.' },
     department_code_key: { code: ErrorCode.CONFLICT, message: 'A department with this code already exists.' },
-    doctor_identifier_system_value_key: { code: ErrorCode.CONFLICT, message: 'A doctor with this identifier is already registered.' },
+    doctor_identifier_system_value_key: {
+      code: ErrorCode.CONFLICT,
+      message: 'A doctor with this identifier is already registered.',
+    },
   },
   createContext: (base, { orm, deps }) => {
     const em = orm.em.fork();
@@ -30,9 +33,18 @@ export const doctorsSubgraph: SubgraphDefinition<Context> = {
       em,
       doctors: new DoctorService({ em, actor: base, currency: deps.hospital.currency }),
       loaders: {
-        doctorById: loaderById((ids) => repository.findDoctors(ids), (doctor) => doctor.id),
-        departmentById: loaderById((ids) => repository.findDepartments(ids), (department) => department.id),
-        identifiersByDoctor: loaderGrouped((ids) => repository.identifiersOf(ids), (identifier) => identifier.doctor.id),
+        doctorById: loaderById(
+          (ids) => repository.findDoctors(ids),
+          (doctor) => doctor.id,
+        ),
+        departmentById: loaderById(
+          (ids) => repository.findDepartments(ids),
+          (department) => department.id,
+        ),
+        identifiersByDoctor: loaderGrouped(
+          (ids) => repository.identifiersOf(ids),
+          (identifier) => identifier.doctor.id,
+        ),
       },
     };
   },

@@ -82,7 +82,13 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
       return {
         ...base,
         em,
-        users: new UserService({ em, actor: base, tokens: tokens!, clock: deps.clock, timeZone: deps.hospital.timeZone }),
+        users: new UserService({
+          em,
+          actor: base,
+          tokens: tokens!,
+          clock: deps.clock,
+          timeZone: deps.hospital.timeZone,
+        }),
       };
     },
   };

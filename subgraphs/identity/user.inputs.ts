@@ -15,7 +15,11 @@ export type SignUpInput = z.infer<typeof signUpInput>;
 
 export const signInInput = z.object({
   // Not validated as an email: a malformed one simply matches no account.
-  email: z.string().trim().max(254).transform((email) => email.toLowerCase()),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .transform((email) => email.toLowerCase()),
   password: z.string().max(1024),
 });
 export type SignInInput = z.infer<typeof signInInput>;

@@ -82,11 +82,16 @@ export class UserService {
         birthDate: input.birthDate,
         phone: input.phone ?? null,
       };
-      emitEvent(em, IDENTITY_TOPIC, { ...this.#actor, principal: { userId: created.id, roles: ['PATIENT'] } }, {
-        type: IdentityEvent.UserSignedUp,
-        aggregateId: created.id,
-        payload,
-      });
+      emitEvent(
+        em,
+        IDENTITY_TOPIC,
+        { ...this.#actor, principal: { userId: created.id, roles: ['PATIENT'] } },
+        {
+          type: IdentityEvent.UserSignedUp,
+          aggregateId: created.id,
+          payload,
+        },
+      );
       return created;
     });
     return this.#payload(user);

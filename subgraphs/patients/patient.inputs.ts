@@ -1,12 +1,6 @@
 /** Shapes of the patients subgraph's inputs, validated in the resolvers before the service sees them. */
 import { z } from 'zod';
-import {
-  emailSchema,
-  identifiersSchema,
-  nameSchema,
-  phoneSchema,
-  textSchema,
-} from '../../platform/validation.ts';
+import { emailSchema, identifiersSchema, nameSchema, phoneSchema, textSchema } from '../../platform/validation.ts';
 import { SEXES } from './patient.entity.ts';
 
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
@@ -16,7 +10,11 @@ export const addressSchema = z.object({
   city: textSchema(100).nullish(),
   state: textSchema(100).nullish(),
   postalCode: textSchema(20).nullish(),
-  country: z.string().trim().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').nullish(),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')
+    .nullish(),
 });
 
 export const registerPatientInput = z.object({
@@ -24,7 +22,10 @@ export const registerPatientInput = z.object({
   familyName: nameSchema,
   birthDate: dateSchema,
   deceasedDate: dateSchema.nullish(),
-  sex: z.enum(SEXES).nullish().transform((sex) => sex ?? 'UNKNOWN'),
+  sex: z
+    .enum(SEXES)
+    .nullish()
+    .transform((sex) => sex ?? 'UNKNOWN'),
   email: emailSchema.nullish(),
   phone: phoneSchema.nullish(),
   address: addressSchema.nullish(),

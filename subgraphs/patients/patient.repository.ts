@@ -54,7 +54,9 @@ export class PatientRepository {
 
   /** The next value of the MRN sequence. */
   async nextMrnNumber(): Promise<number> {
-    const [row] = await this.#em.execute<{ value: string }[]>(`select nextval('"patients"."patient_mrn_seq"') as value`);
+    const [row] = await this.#em.execute<{ value: string }[]>(
+      `select nextval('"patients"."patient_mrn_seq"') as value`,
+    );
     return Number(row!.value);
   }
 

@@ -33,7 +33,10 @@ describe('patient dates', () => {
   });
 
   it('refuse a birth date in the future', () => {
-    expect(datesProblem({ birthDate: '2026-11-23' }, today)).toEqual({ field: 'birthDate', message: 'must not be in the future' });
+    expect(datesProblem({ birthDate: '2026-11-23' }, today)).toEqual({
+      field: 'birthDate',
+      message: 'must not be in the future',
+    });
   });
 
   it('refuse a death before birth', () => {

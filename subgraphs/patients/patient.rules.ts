@@ -19,7 +19,8 @@ export function luhnCheckDigit(digits: string): number {
 
 /** The MRN for the n-th value of the MRN sequence: 7 digits, zero-padded, then the Luhn check digit. */
 export function mrnFromSequence(value: number): string {
-  if (!Number.isInteger(value) || value < 1 || value > 9_999_999) throw new RangeError(`MRN sequence value out of range: ${value}`);
+  if (!Number.isInteger(value) || value < 1 || value > 9_999_999)
+    throw new RangeError(`MRN sequence value out of range: ${value}`);
   const body = String(value).padStart(7, '0');
   return `${body}${luhnCheckDigit(body)}`;
 }
@@ -33,7 +34,10 @@ export function isValidMrn(mrn: string): boolean {
  * Problems with a patient's dates, or null when they are consistent: a birth date is not in the future, a
  * death date is neither before the birth date nor in the future. Dates are `YYYY-MM-DD`, compared as text.
  */
-export function datesProblem(dates: { birthDate: string; deceasedDate?: string | null }, today: string): { field: string; message: string } | null {
+export function datesProblem(
+  dates: { birthDate: string; deceasedDate?: string | null },
+  today: string,
+): { field: string; message: string } | null {
   if (dates.birthDate > today) return { field: 'birthDate', message: 'must not be in the future' };
   if (dates.deceasedDate) {
     if (dates.deceasedDate > today) return { field: 'deceasedDate', message: 'must not be in the future' };

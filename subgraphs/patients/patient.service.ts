@@ -7,7 +7,13 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
-import { idCursor, pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
+import {
+  idCursor,
+  pageRequest,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '../../platform/graphql/pagination.ts';
 import { dateIn } from '../../platform/time.ts';
 import { Patient, PatientIdentifier } from './patient.entity.ts';
 import { PATIENT_TOPIC, PatientEvent, type PatientEventPayload, type UserSignedUpPayload } from './patient.events.ts';
@@ -63,7 +69,12 @@ export class PatientService {
     const request = pageRequest(page, idCursor);
     const repository = new PatientRepository(this.#em);
     const rows = await repository.searchPage(search, request);
-    return toConnection(rows, request, (patient) => [patient.id], () => repository.countSearch(search));
+    return toConnection(
+      rows,
+      request,
+      (patient) => [patient.id],
+      () => repository.countSearch(search),
+    );
   }
 
   /** Patients with any of `values` as identifier of `system`. */
@@ -120,7 +131,9 @@ export class PatientService {
     return this.#em.transactional(async (em) => {
       const patient = await new PatientRepository(em).findById(id);
       if (!patient) throw new NotFoundError('Patient', id);
-      const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null));
+      const changes = Object.fromEntries(
+        Object.entries(input).filter(([, value]) => value !== undefined && value !== null),
+      );
       // Explicit nulls clear optional fields; required ones (names, birth date, sex) cannot be cleared.
       for (const field of ['deceasedDate', 'email', 'phone', 'address'] as const) {
         if (input[field] === null) Object.assign(changes, { [field]: null });

@@ -37,7 +37,10 @@ export const patientsSubgraph: SubgraphDefinition<Context> = {
       em,
       patients: new PatientService({ em, actor: base, clock: deps.clock, timeZone: deps.hospital.timeZone }),
       loaders: {
-        patientById: loaderById((ids) => repository.findByIds(ids), (patient) => patient.id),
+        patientById: loaderById(
+          (ids) => repository.findByIds(ids),
+          (patient) => patient.id,
+        ),
         identifiersByPatient: loaderGrouped(
           (ids) => repository.identifiersOf(ids),
           (identifier) => identifier.patient.id,

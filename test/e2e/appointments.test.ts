@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
-import { aDepartment, aDoctor, aPatient, BOOK, slotAt, untilBookable, type Department, type Doctor } from '../builders.ts';
+import {
+  aDepartment,
+  aDoctor,
+  aPatient,
+  BOOK,
+  slotAt,
+  untilBookable,
+  type Department,
+  type Doctor,
+} from '../builders.ts';
 
 let graph: TestGraph;
 let admin: GraphClient;
@@ -46,36 +55,68 @@ describe('booking', () => {
     expect(booked.bookAppointment).toMatchObject({ status: 'PENDING', startsAt });
     expect(Date.parse(booked.bookAppointment.endsAt) - Date.parse(startsAt)).toBe(30 * 60_000);
 
-    const taken = await book(admin, { patientId: second.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt });
+    const taken = await book(admin, {
+      patientId: second.id,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt,
+    });
     expect(taken.errors?.[0]?.extensions?.code).toBe('SLOT_UNAVAILABLE');
   });
 
   it('refuses a second appointment of one patient at the same time with another doctor', async () => {
     const patient = await bookablePatient();
     const startsAt = slotAt(7, 11);
-    await admin.data(BOOK, { input: { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt } });
-    const double = await book(admin, { patientId: patient.id, doctorId: otherDoctor.id, departmentId: surgery.id, startsAt });
+    await admin.data(BOOK, {
+      input: { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt },
+    });
+    const double = await book(admin, {
+      patientId: patient.id,
+      doctorId: otherDoctor.id,
+      departmentId: surgery.id,
+      startsAt,
+    });
     expect(double.errors?.[0]?.extensions?.code).toBe('PATIENT_DOUBLE_BOOKED');
   });
 
   it('refuses a slot that does not start on the hour or half hour', async () => {
     const patient = await bookablePatient();
-    const response = await book(admin, { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt: slotAt(7, 12, 15) });
+    const response = await book(admin, {
+      patientId: patient.id,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt: slotAt(7, 12, 15),
+    });
     expect(response.errors?.[0]?.extensions?.code).toBe('INVALID_SLOT');
   });
 
   it("refuses a department that is not the doctor's", async () => {
     const patient = await bookablePatient();
-    const response = await book(admin, { patientId: patient.id, doctorId: doctor.id, departmentId: surgery.id, startsAt: slotAt(7, 13) });
+    const response = await book(admin, {
+      patientId: patient.id,
+      doctorId: doctor.id,
+      departmentId: surgery.id,
+      startsAt: slotAt(7, 13),
+    });
     expect(response.errors?.[0]?.extensions?.code).toBe('DEPARTMENT_MISMATCH');
   });
 
   it('refuses unknown patients and doctors as bad input', async () => {
     const patient = await bookablePatient();
     const unknown = '0192f000-0000-7000-8000-000000000000';
-    const noDoctor = await book(admin, { patientId: patient.id, doctorId: unknown, departmentId: cardiology.id, startsAt: slotAt(7, 14) });
+    const noDoctor = await book(admin, {
+      patientId: patient.id,
+      doctorId: unknown,
+      departmentId: cardiology.id,
+      startsAt: slotAt(7, 14),
+    });
     expect(noDoctor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.doctorId' });
-    const noPatient = await book(admin, { patientId: unknown, doctorId: doctor.id, departmentId: cardiology.id, startsAt: slotAt(7, 14) });
+    const noPatient = await book(admin, {
+      patientId: unknown,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt: slotAt(7, 14),
+    });
     expect(noPatient.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.patientId' });
   });
 
@@ -85,11 +126,21 @@ describe('booking', () => {
     const booked = await admin.data<{ bookAppointment: { id: string } }>(BOOK, {
       input: { patientId: first.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt },
     });
-    const cancel = 'mutation($id: ID!) { cancelAppointment(id: $id, reason: "Feeling better") { status cancelledAt cancellationReason } }';
-    const cancelled = await admin.data<{ cancelAppointment: { status: string; cancellationReason: string } }>(cancel, { id: booked.bookAppointment.id });
+    const cancel =
+      'mutation($id: ID!) { cancelAppointment(id: $id, reason: "Feeling better") { status cancelledAt cancellationReason } }';
+    const cancelled = await admin.data<{ cancelAppointment: { status: string; cancellationReason: string } }>(cancel, {
+      id: booked.bookAppointment.id,
+    });
     expect(cancelled.cancelAppointment).toMatchObject({ status: 'CANCELLED', cancellationReason: 'Feeling better' });
-    expect((await admin.request(cancel, { id: booked.bookAppointment.id })).errors?.[0]?.extensions?.code).toBe('INVALID_STATUS_TRANSITION');
-    const rebooked = await book(admin, { patientId: second.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt });
+    expect((await admin.request(cancel, { id: booked.bookAppointment.id })).errors?.[0]?.extensions?.code).toBe(
+      'INVALID_STATUS_TRANSITION',
+    );
+    const rebooked = await book(admin, {
+      patientId: second.id,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt,
+    });
     expect(rebooked.errors).toBeUndefined();
   });
 
@@ -98,7 +149,9 @@ describe('booking', () => {
     await untilBookable(graph, { patientIds: patients.map((patient) => patient.id) });
     const startsAt = slotAt(9, 15);
     const responses = await Promise.all(
-      patients.map((patient) => book(admin, { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt })),
+      patients.map((patient) =>
+        book(admin, { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt }),
+      ),
     );
     const codes = responses.map((response) => response.errors?.[0]?.extensions?.code ?? 'OK');
     expect(codes.filter((code) => code === 'OK')).toHaveLength(1);
@@ -111,7 +164,15 @@ describe('what patients may do', () => {
     const email = `patient.${Math.random().toString(36).slice(2)}@example.org`;
     const data = await graph.client.data<{ signUp: { accessToken: string; user: { patientId: string } } }>(
       'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { patientId } } }',
-      { input: { email, password: 'a passphrase for tests', givenName: 'Pat', familyName: 'Ient', birthDate: '1985-05-05' } },
+      {
+        input: {
+          email,
+          password: 'a passphrase for tests',
+          givenName: 'Pat',
+          familyName: 'Ient',
+          birthDate: '1985-05-05',
+        },
+      },
     );
     await untilBookable(graph, { patientIds: [data.signUp.user.patientId] });
     return { client: graph.client.withToken(data.signUp.accessToken), patientId: data.signUp.user.patientId };
@@ -120,12 +181,24 @@ describe('what patients may do', () => {
   it('book for themselves but not for someone else, and see only their own appointments', async () => {
     const alice = await signedUpPatient();
     const bob = await signedUpPatient();
-    const own = await book(alice.client, { patientId: alice.patientId, doctorId: doctor.id, departmentId: cardiology.id, startsAt: slotAt(10, 9) });
+    const own = await book(alice.client, {
+      patientId: alice.patientId,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt: slotAt(10, 9),
+    });
     expect(own.errors).toBeUndefined();
-    const forBob = await book(alice.client, { patientId: bob.patientId, doctorId: doctor.id, departmentId: cardiology.id, startsAt: slotAt(10, 10) });
+    const forBob = await book(alice.client, {
+      patientId: bob.patientId,
+      doctorId: doctor.id,
+      departmentId: cardiology.id,
+      startsAt: slotAt(10, 10),
+    });
     expect(forBob.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const bobsRecord = await alice.client.request('query($id: ID!) { patient(id: $id) { id givenName } }', { id: bob.patientId });
+    const bobsRecord = await alice.client.request('query($id: ID!) { patient(id: $id) { id givenName } }', {
+      id: bob.patientId,
+    });
     expect(bobsRecord.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(bobsRecord.data?.patient ?? null).toBeNull();
 
@@ -133,13 +206,18 @@ describe('what patients may do', () => {
       '{ appointments { edges { node { patient { id } } } } }',
     );
     expect(list.appointments.edges.map((edge) => edge.node.patient.id)).toEqual([alice.patientId]);
-    const asked = await alice.client.request('query($id: ID!) { appointments(filter: { patientId: $id }) { totalCount } }', { id: bob.patientId });
+    const asked = await alice.client.request(
+      'query($id: ID!) { appointments(filter: { patientId: $id }) { totalCount } }',
+      { id: bob.patientId },
+    );
     expect(asked.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('may not register patients or create doctors', async () => {
     const patient = await signedUpPatient();
-    const response = await patient.client.request('mutation { registerPatient(input: { givenName: "X", familyName: "Y", birthDate: "2000-01-01" }) { id } }');
+    const response = await patient.client.request(
+      'mutation { registerPatient(input: { givenName: "X", familyName: "Y", birthDate: "2000-01-01" }) { id } }',
+    );
     expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
@@ -147,8 +225,18 @@ describe('what patients may do', () => {
 describe('the federated graph', () => {
   it('returns patients with their appointments, and each appointment with its doctor and department', async () => {
     const patient = await bookablePatient({ givenName: 'Federico', familyName: 'Query' });
-    for (const [days, hour] of [[11, 9], [12, 16]] as const) {
-      await admin.data(BOOK, { input: { patientId: patient.id, doctorId: doctor.id, departmentId: cardiology.id, startsAt: slotAt(days, hour) } });
+    for (const [days, hour] of [
+      [11, 9],
+      [12, 16],
+    ] as const) {
+      await admin.data(BOOK, {
+        input: {
+          patientId: patient.id,
+          doctorId: doctor.id,
+          departmentId: cardiology.id,
+          startsAt: slotAt(days, hour),
+        },
+      });
     }
     const data = await admin.data<{
       patients: {
@@ -156,7 +244,16 @@ describe('the federated graph', () => {
           node: {
             id: string;
             mrn: string;
-            appointments: { totalCount: number; edges: { node: { status: string; doctor: { displayName: string; department: { name: string } }; department: { code: string } } }[] };
+            appointments: {
+              totalCount: number;
+              edges: {
+                node: {
+                  status: string;
+                  doctor: { displayName: string; department: { name: string } };
+                  department: { code: string };
+                };
+              }[];
+            };
           };
         }[];
       };
@@ -171,8 +268,16 @@ describe('the federated graph', () => {
     expect(edge?.node.id).toBe(patient.id);
     expect(edge?.node.appointments.totalCount).toBe(2);
     expect(edge?.node.appointments.edges.map((appointment) => appointment.node)).toEqual([
-      { status: 'PENDING', doctor: { displayName: 'Dr. Helen Taussig', department: { name: 'Cardiology' } }, department: { code: 'CARD' } },
-      { status: 'PENDING', doctor: { displayName: 'Dr. Helen Taussig', department: { name: 'Cardiology' } }, department: { code: 'CARD' } },
+      {
+        status: 'PENDING',
+        doctor: { displayName: 'Dr. Helen Taussig', department: { name: 'Cardiology' } },
+        department: { code: 'CARD' },
+      },
+      {
+        status: 'PENDING',
+        doctor: { displayName: 'Dr. Helen Taussig', department: { name: 'Cardiology' } },
+        department: { code: 'CARD' },
+      },
     ]);
   });
 

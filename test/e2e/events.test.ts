@@ -50,7 +50,10 @@ describeWithKafka('events on Kafka', () => {
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets('appointment-events');
     await admin.disconnect();
-    await eventually(async () => offsets.every(({ partition, high }) => (consumedTo.get(partition) ?? 0n) >= BigInt(high)), 30_000);
+    await eventually(
+      async () => offsets.every(({ partition, high }) => (consumedTo.get(partition) ?? 0n) >= BigInt(high)),
+      30_000,
+    );
   }
 
   it("publishes a booking's AppointmentBooked exactly once, with the envelope and the request's correlation id", async () => {
@@ -85,7 +88,13 @@ describeWithKafka('events on Kafka', () => {
       correlationId,
       version: 1,
       actor: { userId: me.me.id, roles: ['ADMIN'] },
-      payload: { appointmentId, patientId: patient.id, doctorId: doctor.id, departmentId: department.id, status: 'PENDING' },
+      payload: {
+        appointmentId,
+        patientId: patient.id,
+        doctorId: doctor.id,
+        departmentId: department.id,
+        status: 'PENDING',
+      },
     });
   });
 });

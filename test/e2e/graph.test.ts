@@ -32,7 +32,10 @@ describe('health checks', () => {
   it('report each subgraph ready with its database, migrations and events', async () => {
     for (const url of Object.values(graph.subgraphUrls)) {
       const response = await fetch(url.replace(/\/graphql$/, '/health/ready'));
-      expect(await response.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, events: true } });
+      expect(await response.json()).toEqual({
+        status: 'ready',
+        checks: { database: true, migrations: true, events: true },
+      });
     }
   });
 });
@@ -41,7 +44,11 @@ describe('subgraph isolation', () => {
   const query = JSON.stringify({ query: '{ patients { totalCount edges { node { id givenName } } } }' });
 
   it('refuses a direct call to a subgraph that bypasses the gateway, returning no data', async () => {
-    const response = await fetch(graph.subgraphUrls.patients!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+    const response = await fetch(graph.subgraphUrls.patients!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: query,
+    });
     expect(response.status).toBe(401);
     const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
     expect(body.data).toBeUndefined();
@@ -65,10 +72,17 @@ describe('subgraph isolation', () => {
 describe('accounts', () => {
   it('signs up a patient whose record appears under the id in their token', async () => {
     const email = `ada.${Date.now()}@example.org`;
-    const signUp = await graph.client.data<{ signUp: { accessToken: string; tokenType: string; user: { roles: string[]; patientId: string } } }>(
-      `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken tokenType user { roles patientId } } }`,
-      { input: { email, password: 'a long enough passphrase', givenName: 'Ada', familyName: 'Byron', birthDate: '1990-12-10' } },
-    );
+    const signUp = await graph.client.data<{
+      signUp: { accessToken: string; tokenType: string; user: { roles: string[]; patientId: string } };
+    }>(`mutation($input: SignUpInput!) { signUp(input: $input) { accessToken tokenType user { roles patientId } } }`, {
+      input: {
+        email,
+        password: 'a long enough passphrase',
+        givenName: 'Ada',
+        familyName: 'Byron',
+        birthDate: '1990-12-10',
+      },
+    });
     expect(signUp.signUp.tokenType).toBe('Bearer');
     expect(signUp.signUp.user.roles).toEqual(['PATIENT']);
     const patient = graph.client.withToken(signUp.signUp.accessToken);
@@ -76,10 +90,9 @@ describe('accounts', () => {
     expect(me.me).toEqual({ email, patientId: signUp.signUp.user.patientId });
 
     const record = await eventually(async () => {
-      const data = await patient.data<{ patient: { id: string; givenName: string; email: string; mrn: string } | null }>(
-        'query($id: ID!) { patient(id: $id) { id givenName email mrn } }',
-        { id: signUp.signUp.user.patientId },
-      );
+      const data = await patient.data<{
+        patient: { id: string; givenName: string; email: string; mrn: string } | null;
+      }>('query($id: ID!) { patient(id: $id) { id givenName email mrn } }', { id: signUp.signUp.user.patientId });
       return data.patient ?? undefined;
     });
     expect(record).toMatchObject({ id: signUp.signUp.user.patientId, givenName: 'Ada', email });
@@ -88,22 +101,39 @@ describe('accounts', () => {
 
   it('answers an unknown email and a wrong password alike', async () => {
     const signIn = (email: string, password: string) =>
-      graph.client.request('mutation($input: SignInInput!) { signIn(input: $input) { accessToken } }', { input: { email, password } });
+      graph.client.request('mutation($input: SignInInput!) { signIn(input: $input) { accessToken } }', {
+        input: { email, password },
+      });
     const unknown = await signIn('nobody@example.org', 'whatever it is');
     const wrong = await signIn('admin@hms.test', 'not the password');
-    expect(unknown.errors?.[0]).toMatchObject({ message: wrong.errors?.[0]?.message, extensions: { code: 'UNAUTHENTICATED' } });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: wrong.errors?.[0]?.message,
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     expect(wrong.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a weak password and a duplicate email with their codes', async () => {
-    const input = { email: 'dup@example.org', password: 'too short', givenName: 'A', familyName: 'B', birthDate: '1990-01-01' };
-    const weak = await graph.client.request('mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }', { input });
+    const input = {
+      email: 'dup@example.org',
+      password: 'too short',
+      givenName: 'A',
+      familyName: 'B',
+      birthDate: '1990-01-01',
+    };
+    const weak = await graph.client.request(
+      'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }',
+      { input },
+    );
     expect(weak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password' });
     const ok = { ...input, password: 'long enough for the policy' };
     await graph.client.data('mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }', { input: ok });
-    const again = await graph.client.request('mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }', {
-      input: { ...ok, email: 'DUP@example.org' },
-    });
+    const again = await graph.client.request(
+      'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }',
+      {
+        input: { ...ok, email: 'DUP@example.org' },
+      },
+    );
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
@@ -125,7 +155,8 @@ describe('accounts', () => {
 });
 
 describe('bad input', () => {
-  const totalPatients = async () => (await admin.data<{ patients: { totalCount: number } }>('{ patients { totalCount } }')).patients.totalCount;
+  const totalPatients = async () =>
+    (await admin.data<{ patients: { totalCount: number } }>('{ patients { totalCount } }')).patients.totalCount;
   const register = (input: Record<string, unknown>) =>
     admin.request('mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }', { input });
   const valid = { givenName: 'Mary', familyName: 'Seacole', birthDate: '1980-11-23' };
@@ -144,36 +175,64 @@ describe('bad input', () => {
   });
 
   it('refuses a missing required field and an impossible date with BAD_USER_INPUT', async () => {
-    expect((await register({ givenName: 'Mary', birthDate: '1980-11-23' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await register({ ...valid, birthDate: '1980-02-30' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await register({ givenName: 'Mary', birthDate: '1980-11-23' })).errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await register({ ...valid, birthDate: '1980-02-30' })).errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 
   it('refuses an id that is not one, and answers NOT_FOUND for an unknown one', async () => {
     const malformed = await admin.request('mutation { deletePatient(id: "42") { id } }');
     expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const unknown = await admin.request('mutation { deletePatient(id: "0192f000-0000-7000-8000-000000000000") { id } }');
+    const unknown = await admin.request(
+      'mutation { deletePatient(id: "0192f000-0000-7000-8000-000000000000") { id } }',
+    );
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('refuses a doctor in an unknown department, creating nothing', async () => {
-    const count = async () => (await admin.data<{ doctors: { totalCount: number } }>('{ doctors { totalCount } }')).doctors.totalCount;
+    const count = async () =>
+      (await admin.data<{ doctors: { totalCount: number } }>('{ doctors { totalCount } }')).doctors.totalCount;
     const before = await count();
-    const response = await admin.request('mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }', {
-      input: { givenName: 'A', familyName: 'B', departmentId: '0192f000-0000-7000-8000-000000000000', specialization: 'X', consultationFeeAmount: 100 },
-    });
+    const response = await admin.request(
+      'mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }',
+      {
+        input: {
+          givenName: 'A',
+          familyName: 'B',
+          departmentId: '0192f000-0000-7000-8000-000000000000',
+          specialization: 'X',
+          consultationFeeAmount: 100,
+        },
+      },
+    );
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.departmentId' });
     expect(await count()).toBe(before);
   });
 
   it('refuses a negative fee and a duplicate department code', async () => {
     const department = await aDepartment(admin);
-    const negative = await admin.request('mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }', {
-      input: { givenName: 'A', familyName: 'B', departmentId: department.id, specialization: 'X', consultationFeeAmount: -1 },
-    });
+    const negative = await admin.request(
+      'mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }',
+      {
+        input: {
+          givenName: 'A',
+          familyName: 'B',
+          departmentId: department.id,
+          specialization: 'X',
+          consultationFeeAmount: -1,
+        },
+      },
+    );
     expect(negative.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const duplicate = await admin.request('mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }', {
-      input: { name: `${department.name} again`, code: department.code },
-    });
+    const duplicate = await admin.request(
+      'mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }',
+      {
+        input: { name: `${department.name} again`, code: department.code },
+      },
+    );
     expect(duplicate.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
@@ -186,7 +245,11 @@ describe('bad input', () => {
 
 describe('patients', () => {
   it('are found by name, MRN and email, and archived rather than erased', async () => {
-    const patient = await aPatient(admin, { givenName: 'Florence', familyName: 'Nightingale', email: 'florence@example.org' });
+    const patient = await aPatient(admin, {
+      givenName: 'Florence',
+      familyName: 'Nightingale',
+      email: 'florence@example.org',
+    });
     for (const search of ['nightin', patient.mrn, 'FLORENCE@example.org']) {
       const data = await admin.data<{ patients: { edges: { node: { id: string } }[] } }>(
         'query($search: String) { patients(search: $search) { edges { node { id } } } }',
@@ -199,7 +262,10 @@ describe('patients', () => {
       { id: patient.id },
     );
     expect(archived.deletePatient.active).toBe(false);
-    const stillThere = await admin.data<{ patient: { id: string } | null }>('query($id: ID!) { patient(id: $id) { id } }', { id: patient.id });
+    const stillThere = await admin.data<{ patient: { id: string } | null }>(
+      'query($id: ID!) { patient(id: $id) { id } }',
+      { id: patient.id },
+    );
     expect(stillThere.patient?.id).toBe(patient.id);
   });
 
@@ -208,24 +274,36 @@ describe('patients', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data: { patients: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
-        await admin.data('query($after: String) { patients(first: 2, after: $after, includeArchived: true) { edges { node { id } } pageInfo { hasNextPage endCursor } } }', { after });
+      const data: {
+        patients: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      } = await admin.data(
+        'query($after: String) { patients(first: 2, after: $after, includeArchived: true) { edges { node { id } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
       seen.push(...data.patients.edges.map((edge) => edge.node.id));
       if (!data.patients.pageInfo.hasNextPage) break;
       after = data.patients.pageInfo.endCursor;
     }
     expect(new Set(seen).size).toBe(seen.length);
-    const total = await admin.data<{ patients: { totalCount: number } }>('{ patients(includeArchived: true) { totalCount } }');
+    const total = await admin.data<{ patients: { totalCount: number } }>(
+      '{ patients(includeArchived: true) { totalCount } }',
+    );
     expect(seen).toHaveLength(total.patients.totalCount);
   });
 });
 
 describe('requests that are not GraphQL', () => {
   it('answers a malformed body and an unknown path with JSON errors and no stack trace', async () => {
-    const malformed = await fetch(graph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const malformed = await fetch(graph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(malformed.status).toBe(400);
     const body = await malformed.text();
-    expect(JSON.parse(body)).toEqual({ errors: [{ message: 'The request is malformed.', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(JSON.parse(body)).toEqual({
+      errors: [{ message: 'The request is malformed.', extensions: { code: 'BAD_REQUEST' } }],
+    });
     expect(body).not.toMatch(/SyntaxError|node_modules/);
     const unknown = await fetch(`${gatewayBase()}/admin`);
     expect(unknown.status).toBe(404);
@@ -234,7 +312,9 @@ describe('requests that are not GraphQL', () => {
 
   it('refuses a cursor that this list did not return', async () => {
     const forged = Buffer.from(JSON.stringify(["x'; drop table patient; --"])).toString('base64url');
-    const response = await admin.request('query($after: String) { patients(after: $after) { totalCount } }', { after: forged });
+    const response = await admin.request('query($after: String) { patients(after: $after) { totalCount } }', {
+      after: forged,
+    });
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });

@@ -17,7 +17,11 @@ import { BOOK, slotAt, untilBookable } from '../builders.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/synthea-slice', import.meta.url));
 const fixtureIds = (file: string): string[] =>
-  readFileSync(join(fixture, file), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+  readFileSync(join(fixture, file), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[0]!);
 
 let graph: TestGraph;
 let admin: GraphClient;
@@ -63,7 +67,9 @@ describe('importing the Synthea slice through the gateway', () => {
 
     const imported = await patientsBySyntheaId(patientIds);
     expect(imported).toHaveLength(patientIds.length);
-    const first = imported.find((patient) => patient.identifiers.some((identifier) => identifier.value === patientIds[0]))!;
+    const first = imported.find((patient) =>
+      patient.identifiers.some((identifier) => identifier.value === patientIds[0]),
+    )!;
     const csvRow = readFileSync(join(fixture, 'patients.csv'), 'utf8').split('\n')[1]!.split(',');
     expect(first).toMatchObject({ givenName: csvRow[7], familyName: csvRow[8], birthDate: csvRow[1] });
     expect(first.address?.state).toBe('Nebraska');
@@ -86,39 +92,63 @@ describe('importing the Synthea slice through the gateway', () => {
     const folder = mkdtempSync(join(tmpdir(), 'hms-synthea-bad-'));
     try {
       cpSync(fixture, folder, { recursive: true });
-      const header = 'Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,FIPS,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE,INCOME';
-      const future = 'aaaaaaaa-0000-0000-0000-000000000001,2999-01-01,,999-00-0001,,,,Future,Born,,,,white,nonhispanic,F,X,1 Main St,Omaha,Nebraska,Douglas County,,68114,0,0,0,0,0';
-      const nameless = 'aaaaaaaa-0000-0000-0000-000000000002,1990-01-01,,999-00-0002,,,,,Nameless,,,,white,nonhispanic,M,X,1 Main St,Omaha,Nebraska,Douglas County,,68114,0,0,0,0,0';
+      const header =
+        'Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,FIPS,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE,INCOME';
+      const future =
+        'aaaaaaaa-0000-0000-0000-000000000001,2999-01-01,,999-00-0001,,,,Future,Born,,,,white,nonhispanic,F,X,1 Main St,Omaha,Nebraska,Douglas County,,68114,0,0,0,0,0';
+      const nameless =
+        'aaaaaaaa-0000-0000-0000-000000000002,1990-01-01,,999-00-0002,,,,,Nameless,,,,white,nonhispanic,M,X,1 Main St,Omaha,Nebraska,Douglas County,,68114,0,0,0,0,0';
       writeFileSync(join(folder, 'patients.csv'), `${header}\n${future}\n${nameless}\n`);
       const summary = await importSynthea({ folder, client: admin });
       expect(summary.patients).toMatchObject({ total: 2, created: 0, failed: 2 });
       expect(summary.patients.failures.map((failure) => failure.row)).toEqual([2, 3]);
       expect(summary.patients.failures[0]!.reason).toMatch(/BIRTHDATE/);
       expect(summary.patients.failures[1]!.reason).toMatch(/FIRST/);
-      expect(await patientsBySyntheaId(['aaaaaaaa-0000-0000-0000-000000000001', 'aaaaaaaa-0000-0000-0000-000000000002'])).toEqual([]);
+      expect(
+        await patientsBySyntheaId(['aaaaaaaa-0000-0000-0000-000000000001', 'aaaaaaaa-0000-0000-0000-000000000002']),
+      ).toEqual([]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
   });
 
   it('returns imported patients with their appointments, each with its doctor and department', async () => {
-    const living = (await patientsBySyntheaId(fixtureIds('patients.csv'))).filter((patient) => !patient.deceasedDate).slice(0, 3);
+    const living = (await patientsBySyntheaId(fixtureIds('patients.csv')))
+      .filter((patient) => !patient.deceasedDate)
+      .slice(0, 3);
     const doctors = (
       await admin.data<{ doctorsByIdentifier: { id: string; department: { id: string; name: string } }[] }>(
         'query($system: String!, $values: [String!]!) { doctorsByIdentifier(system: $system, values: $values) { id department { id name } } }',
         { system: SYNTHEA_PROVIDER_SYSTEM, values: fixtureIds('providers.csv') },
       )
     ).doctorsByIdentifier.slice(0, 3);
-    await untilBookable(graph, { doctorIds: doctors.map((doctor) => doctor.id), patientIds: living.map((patient) => patient.id) });
+    await untilBookable(graph, {
+      doctorIds: doctors.map((doctor) => doctor.id),
+      patientIds: living.map((patient) => patient.id),
+    });
     for (const [index, patient] of living.entries()) {
       const doctor = doctors[index]!;
       await admin.data(BOOK, {
-        input: { patientId: patient.id, doctorId: doctor.id, departmentId: doctor.department.id, startsAt: slotAt(14, 9 + index) },
+        input: {
+          patientId: patient.id,
+          doctorId: doctor.id,
+          departmentId: doctor.department.id,
+          startsAt: slotAt(14, 9 + index),
+        },
       });
     }
 
     const data = await admin.data<{
-      patients: { edges: { node: { id: string; appointments: { edges: { node: { doctor: { id: string; department: { name: string } }; department: { id: string } } }[] } } }[] };
+      patients: {
+        edges: {
+          node: {
+            id: string;
+            appointments: {
+              edges: { node: { doctor: { id: string; department: { name: string } }; department: { id: string } } }[];
+            };
+          };
+        }[];
+      };
     }>(`{ patients(first: 100) { edges { node { id appointments { edges { node {
       doctor { id department { name } } department { id }
     } } } } } } }`);
@@ -143,7 +173,12 @@ describe('importing the Synthea slice through the gateway', () => {
     // Wait until scheduling knows the patient (and that they died), so the refusal is for the right reason.
     await untilBookable(graph, { doctorIds: [doctor.id], patientIds: [deceased.id] });
     const response = await admin.request(BOOK, {
-      input: { patientId: deceased.id, doctorId: doctor.id, departmentId: doctor.department.id, startsAt: slotAt(15, 9) },
+      input: {
+        patientId: deceased.id,
+        doctorId: doctor.id,
+        departmentId: doctor.department.id,
+        startsAt: slotAt(15, 9),
+      },
     });
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.patientId' });
   });

@@ -76,7 +76,10 @@ describe('npm start', () => {
     expect(running.output()).not.toMatch(/First admin created/);
     const [email, password] = adminCredentials;
     const admin = await new GraphClient(running.url).signIn(email, password);
-    const data = await admin.data<{ patient: { givenName: string } | null }>('query($id: ID!) { patient(id: $id) { givenName } }', { id: patientId });
+    const data = await admin.data<{ patient: { givenName: string } | null }>(
+      'query($id: ID!) { patient(id: $id) { givenName } }',
+      { id: patientId },
+    );
     expect(data.patient?.givenName).toBe('Persisted');
     expect(await interrupt(running.child)).toBe(0);
   });

@@ -7,7 +7,10 @@ import { appointmentFilterInput, bookAppointmentInput, cancellationReason } from
 import { APPOINTMENT_STATUSES } from '../appointment.rules.ts';
 
 const statusList = z.array(z.enum(APPOINTMENT_STATUSES)).nullish();
-const page = (args: { first?: number | null; after?: string | null }) => ({ first: args.first ?? null, after: args.after ?? null });
+const page = (args: { first?: number | null; after?: string | null }) => ({
+  first: args.first ?? null,
+  after: args.after ?? null,
+});
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -19,7 +22,10 @@ export const resolvers: Resolvers = {
   Mutation: {
     bookAppointment: (_root, args, { appointments }) => appointments.book(parseInput(bookAppointmentInput, args.input)),
     cancelAppointment: (_root, args, { appointments }) =>
-      appointments.cancel(parseInput(idSchema, args.id, 'id'), parseInput(cancellationReason, args.reason, 'reason') ?? null),
+      appointments.cancel(
+        parseInput(idSchema, args.id, 'id'),
+        parseInput(cancellationReason, args.reason, 'reason') ?? null,
+      ),
   },
   Appointment: {
     __resolveReference: async (reference, { appointments, loaders }) => {
@@ -33,12 +39,19 @@ export const resolvers: Resolvers = {
   },
   Patient: {
     appointments: (patient, args, { appointments }) =>
-      appointments.list({ patientId: patient.id, status: parseInput(statusList, args.status, 'status') ?? null }, page(args)),
+      appointments.list(
+        { patientId: patient.id, status: parseInput(statusList, args.status, 'status') ?? null },
+        page(args),
+      ),
   },
   Doctor: {
     appointments: (doctor, args, { appointments }) =>
       appointments.list(
-        parseInput(appointmentFilterInput, { doctorId: doctor.id, from: args.from, to: args.to, status: args.status }, ''),
+        parseInput(
+          appointmentFilterInput,
+          { doctorId: doctor.id, from: args.from, to: args.to, status: args.status },
+          '',
+        ),
         page(args),
       ),
   },

@@ -18,7 +18,8 @@ export const resolvers: Resolvers = {
     department: (_root, args, { doctors }) => doctors.department(parseInput(idSchema, args.id, 'id')),
   },
   Mutation: {
-    createDepartment: (_root, args, { doctors }) => doctors.createDepartment(parseInput(createDepartmentInput, args.input)),
+    createDepartment: (_root, args, { doctors }) =>
+      doctors.createDepartment(parseInput(createDepartmentInput, args.input)),
     createDoctor: (_root, args, { doctors }) => doctors.createDoctor(parseInput(createDoctorInput, args.input)),
     updateDoctor: (_root, args, { doctors }) =>
       doctors.updateDoctor(parseInput(idSchema, args.id, 'id'), parseInput(updateDoctorInput, args.input)),
