@@ -10,6 +10,7 @@ import { SUBGRAPHS } from './schema/catalog.ts';
 const MAPPERS: Record<string, Record<string, string>> = {
   identity: {
     User: '../user.entity.ts#User',
+    UserConnection: '../context.ts#UserConnection',
   },
   patients: {
     Patient: '../patient.entity.ts#Patient',

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createGateway } from '../gateway/gateway.ts';
-import { createTokenVerifier } from '../gateway/token-verifier.ts';
 import { secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
@@ -13,7 +12,7 @@ import { defineSubgraph, type Subgraph } from '../platform/subgraph.ts';
 import type { EventTransport } from '../platform/events/transport.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { subgraphDefinitions } from '../subgraphs/index.ts';
-import { identitySettings, JWKS_PATH } from '../subgraphs/identity/subgraph.ts';
+import { identitySettings, JWKS_PATH, REVOCATIONS_PATH } from '../subgraphs/identity/subgraph.ts';
 import type { EmbeddedEnv } from './config.ts';
 
 export interface GraphOptions {
@@ -66,6 +65,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     },
     logger,
   );
+  const subgraphUrls: Record<string, string> = {};
   const deps = {
     database: database.target,
     transport,
@@ -73,12 +73,13 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     internalTokenSecret,
     hospital: { timeZone: env.HMS_TIMEZONE, currency: env.HMS_CURRENCY },
     clock: options.clock ?? (() => new Date()),
+    // Filled in as the subgraphs start; only read when a request runs.
+    peerUrl: (name: string) => subgraphUrls[name]?.replace(/\/graphql$/, ''),
   };
   const identity = identitySettings(env, production);
   const subgraphs = subgraphDefinitions({ identity }).map((definition) => defineSubgraph(definition, deps));
 
   const started: Subgraph[] = [];
-  const subgraphUrls: Record<string, string> = {};
   const stopSubgraphs = async (): Promise<void> => {
     for (const subgraph of [...started].reverse()) await subgraph.quiesce();
     await Promise.all(started.map((subgraph) => subgraph.stop()));
@@ -101,11 +102,14 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   const gateway = createGateway({
     supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
     subgraphUrls,
-    verifyToken: createTokenVerifier({
+    tokens: {
       jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
+      revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
       issuer: identity.tokens.issuer,
       audience: identity.tokens.audience,
-    }),
+      accessTokenTtlSeconds: identity.tokens.accessTokenTtlSeconds,
+    },
+    transport,
     internalTokenSecret,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,

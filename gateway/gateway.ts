@@ -15,14 +15,19 @@ import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from 
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { CORRELATION_ID_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
-import type { TokenVerifier } from './token-verifier.ts';
+import type { EventTransport } from '../platform/events/transport.ts';
+import { createRevocationFeed } from './revocation-feed.ts';
+import { createTokenVerifier } from './token-verifier.ts';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (`schema/supergraph.graphql`). */
   supergraphSdl: string;
   /** Where each subgraph answers, by name; a subgraph missing here keeps the URL in the supergraph. */
   subgraphUrls: Record<string, string>;
-  verifyToken: TokenVerifier;
+  /** How access tokens are checked: identity's JWKS and revocations, and the claims they must carry. */
+  tokens: { jwksUrl: string; revocationsUrl: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  /** Where identity's `TokensRevoked` events arrive. */
+  transport: EventTransport;
   internalTokenSecret: string;
   logger: Logger;
   /** Allow schema introspection (development tools). */
@@ -68,12 +73,26 @@ export function formatGatewayError(
 
 export function createGateway(options: GatewayOptions): Gateway {
   const log = options.logger.child({ component: 'gateway' });
+  const revocations = createRevocationFeed({
+    transport: options.transport,
+    snapshotUrl: options.tokens.revocationsUrl,
+    internalTokenSecret: options.internalTokenSecret,
+    accessTokenTtlSeconds: options.tokens.accessTokenTtlSeconds,
+    logger: log,
+  });
+  const verifyToken = createTokenVerifier({
+    jwksUrl: options.tokens.jwksUrl,
+    issuer: options.tokens.issuer,
+    audience: options.tokens.audience,
+    isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
+  });
   let listening: Listening | undefined;
   let server: ApolloServer<GatewayContext> | undefined;
   let ready = false;
 
   return {
     async start(host, port) {
+      await revocations.start();
       const gateway = new ApolloGateway({
         supergraphSdl: options.supergraphSdl,
         buildService: ({ name, url }) =>
@@ -104,7 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             res.setHeader(CORRELATION_ID_HEADER, correlationId);
             const logger = log.child({ requestId, correlationId });
             try {
-              const principal = await options.verifyToken(req.header('authorization'));
+              const principal = await verifyToken(req.header('authorization'));
               return { principal, correlationId, requestId, logger };
             } catch (error) {
               if (error instanceof DomainError) {
@@ -124,6 +143,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = false;
       await listening?.close();
       await server?.stop();
+      await revocations.stop();
       listening = undefined;
       server = undefined;
     },

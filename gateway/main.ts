@@ -1,15 +1,15 @@
 /**
  * Runs the gateway as its own process: `node gateway/main.ts` (see docker-compose.yml). It serves the committed
- * supergraph, verifies access tokens against identity's JWKS and forwards requests to the subgraphs.
+ * supergraph, verifies access tokens against identity's JWKS and revocations, and forwards requests to the
+ * subgraphs.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../platform/config.ts';
+import { configuredSubgraphUrls, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
-import { runProcess } from '../platform/process.ts';
+import { createTransport, runProcess } from '../platform/process.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
-import { configuredSubgraphUrls, gatewayEnvSchema } from './config.ts';
+import { gatewayEnvSchema } from './config.ts';
 import { createGateway } from './gateway.ts';
-import { createTokenVerifier } from './token-verifier.ts';
 
 await runProcess(async () => {
   const env = loadConfig(gatewayEnvSchema, process.env);
@@ -18,18 +18,43 @@ await runProcess(async () => {
     level: env.LOG_LEVEL,
     pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
   });
+  const transport = createTransport(
+    {
+      brokers: env.KAFKA_BROKERS,
+      clientId: `${env.KAFKA_CLIENT_ID}-gateway`,
+      groupPrefix: env.KAFKA_GROUP_PREFIX,
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    },
+    logger,
+  );
+  if (transport.kind === 'in-process') {
+    logger.warn(
+      'KAFKA_BROKERS is not set: token revocations arrive only through the reload from identity, once a minute',
+    );
+  }
   const gateway = createGateway({
     supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    subgraphUrls: configuredSubgraphUrls(env),
-    verifyToken: createTokenVerifier({
+    subgraphUrls: configuredSubgraphUrls(process.env),
+    tokens: {
       jwksUrl: env.HMS_JWKS_URL,
+      revocationsUrl: env.HMS_REVOCATIONS_URL,
       issuer: env.HMS_JWT_ISSUER,
       audience: env.HMS_JWT_AUDIENCE,
-    }),
+      accessTokenTtlSeconds: env.HMS_ACCESS_TOKEN_TTL_SECONDS,
+    },
+    transport,
     internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production',
   });
+  await transport.start();
   await gateway.start(env.HOST, env.PORT);
-  return { logger, stop: () => gateway.stop() };
+  return {
+    logger,
+    stop: async () => {
+      await gateway.stop();
+      await transport.stop();
+    },
+  };
 });

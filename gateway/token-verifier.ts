@@ -1,7 +1,7 @@
 /**
  * Verifies the bearer access tokens clients send. ES256 only (no `alg: none`, no HMAC with a public key),
- * `iss`, `aud`, `exp` and `nbf` checked, the signing key looked up by `kid` in identity's JWKS (cached, with
- * rate-limited refetches so that an unknown `kid` cannot hammer identity).
+ * `iss`, `aud`, `exp` (required) and `nbf` checked, the signing key looked up by `kid` in identity's JWKS (cached,
+ * with rate-limited refetches so that an unknown `kid` cannot hammer identity), and the token not revoked.
  */
 import jwt from 'jsonwebtoken';
 import jwksClient from 'jwks-rsa';
@@ -14,6 +14,8 @@ export interface TokenVerifierOptions {
   jwksUrl: string;
   issuer: string;
   audience: string;
+  /** True when a token of `principal` issued at `issuedAtSeconds` was revoked early (sign-out, disabled user…). */
+  isRevoked: (principal: Principal, issuedAtSeconds: number) => boolean;
 }
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | null>;
@@ -53,11 +55,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } catch {
       throw new UnauthenticatedError('The access token is not valid or has expired.');
     }
-    if (typeof payload !== 'object' || payload === null || !('exp' in payload)) {
+    const claims = payload as { exp?: unknown; iat?: unknown } | null;
+    if (typeof claims?.exp !== 'number' || typeof claims.iat !== 'number') {
       throw new UnauthenticatedError('The access token is not valid or has expired.');
     }
     const principal = principalFromClaims(payload);
     if (!principal) throw new UnauthenticatedError('The access token is not valid or has expired.');
+    if (options.isRevoked(principal, claims.iat))
+      throw new UnauthenticatedError('The access token has been revoked; sign in again.');
     return principal;
   };
 }

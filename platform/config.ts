@@ -4,6 +4,7 @@
  * a whole (every bad variable at once) and the process exits before it starts anything.
  */
 import { z } from 'zod';
+import { defaultSubgraphUrl, SUBGRAPHS } from '../schema/catalog.ts';
 
 /** Raised when the environment does not satisfy a process's config schema; lists every problem. */
 export class ConfigError extends Error {
@@ -85,14 +86,44 @@ export const kafkaEnv = {
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
 };
 
+/** Access tokens: what identity signs and the gateway checks. Both must agree. */
+export const tokenEnv = {
+  /** `iss` of access tokens. */
+  HMS_JWT_ISSUER: z.string().default('hms-identity'),
+  /** `aud` of access tokens. */
+  HMS_JWT_AUDIENCE: z.string().default('hms-supergraph'),
+  /** Access token lifetime in seconds (15 minutes). */
+  HMS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+};
+
 /** The shared secret with which the gateway vouches for each request it forwards to a subgraph. */
 export const internalAuthEnv = {
   HMS_INTERNAL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 };
 
+/**
+ * `SUBGRAPH_<NAME>_URL` for every subgraph of `schema/catalog.ts`: where the gateway (and a subgraph delivering
+ * an event directly) reaches it. Default: the URL in the supergraph, `http://<name>:<port>/graphql`.
+ */
+export const subgraphUrlEnv = Object.fromEntries(
+  SUBGRAPHS.map((entry) => [
+    `SUBGRAPH_${entry.name.toUpperCase()}_URL`,
+    z.string().url().default(defaultSubgraphUrl(entry)),
+  ]),
+);
+
+/** The subgraph URLs of `SUBGRAPH_<NAME>_URL` (or their defaults), by subgraph name. */
+export function configuredSubgraphUrls(env: Environment): Record<string, string> {
+  const parsed = loadConfig(z.object(subgraphUrlEnv), env) as Record<string, string>;
+  return Object.fromEntries(
+    SUBGRAPHS.map((entry) => [entry.name, parsed[`SUBGRAPH_${entry.name.toUpperCase()}_URL`]!]),
+  );
+}
+
 /** Variables of a process that serves one subgraph over HTTP. */
 export const subgraphEnv = {
   ...baseEnv,
+  ...subgraphUrlEnv,
   ...databaseEnv,
   ...kafkaEnv,
   ...internalAuthEnv,

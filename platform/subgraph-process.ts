@@ -4,7 +4,7 @@
  * Each `subgraphs/<name>/main.ts` is one call to `runSubgraphProcess`.
  */
 import { z } from 'zod';
-import { loadConfig, subgraphEnv } from './config.ts';
+import { configuredSubgraphUrls, loadConfig, subgraphEnv } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createTransport, openDatabase, runProcess } from './process.ts';
 import type { Subgraph, SubgraphDependencies } from './subgraph.ts';
@@ -27,6 +27,9 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
     loadConfig(z.object({ ...standaloneEnv, ...extraEnv }), process.env);
     const env = loadConfig(z.object(standaloneEnv), process.env);
     const extra = loadConfig(z.object(extraEnv), process.env);
+    const peerUrls = Object.fromEntries(
+      Object.entries(configuredSubgraphUrls(process.env)).map(([peer, url]) => [peer, url.replace(/\/graphql$/, '')]),
+    );
     const logger = createLogger({
       name: `subgraph:${name}`,
       level: env.LOG_LEVEL,
@@ -58,6 +61,7 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
         internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
         hospital: { timeZone: env.HMS_TIMEZONE, currency: env.HMS_CURRENCY },
         clock: () => new Date(),
+        peerUrl: (peer) => peerUrls[peer],
       },
       extra,
       env,

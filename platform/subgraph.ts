@@ -12,6 +12,7 @@ import { BaseEntity } from './db/base.entity.ts';
 import { createOrm, migrate, migrationsApplied, type DatabaseTarget, type Orm } from './db/orm.ts';
 import type { ConstraintError } from './errors.ts';
 import { createConsumer, type ConsumerOptions, type EventConsumer } from './events/consumer.ts';
+import { mountEventIntake, type PeerUrl } from './events/direct-delivery.ts';
 import { OutboxRelay } from './events/outbox.ts';
 import { eventingEntities, OutboxMessage } from './events/outbox.entity.ts';
 import type { EventTransport } from './events/transport.ts';
@@ -37,6 +38,8 @@ export interface SubgraphDependencies {
   hospital: HospitalSettings;
   /** The clock; injected so that rules can be tested at any instant. */
   clock: () => Date;
+  /** Base URL of another subgraph of the graph (for direct delivery of events), or undefined. */
+  peerUrl: PeerUrl;
 }
 
 /** A consumer as a subgraph declares it; the platform adds the ORM, transport and logger. */
@@ -154,7 +157,10 @@ export function defineSubgraph<Context extends RequestContext>(
         migrations: () => migrationsApplied(orm),
         events: async () => deps.transport.isReady(),
       },
-      ...(definition.routes ? { routes: (app: Express) => definition.routes?.(app, ready) } : {}),
+      routes: (app: Express) => {
+        mountEventIntake(app, deps.internalTokenSecret, () => consumers);
+        definition.routes?.(app, ready);
+      },
     });
     return server.start(host, port);
   }

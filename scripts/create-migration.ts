@@ -18,7 +18,7 @@ const [name, label] = process.argv.slice(2);
 const definitions = subgraphDefinitions({
   identity: {
     admin: {},
-    tokens: { issuer: 'migration', audience: 'migration', accessTokenTtlSeconds: 60 },
+    tokens: { issuer: 'migration', audience: 'migration', accessTokenTtlSeconds: 60, refreshTokenTtlDays: 1 },
     production: false,
   },
 });

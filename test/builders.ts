@@ -7,6 +7,8 @@ import type { GraphClient } from '../platform/graphql/client.ts';
 import { eventually } from '../platform/testing/graph.ts';
 import type { Graph } from '../embedded/graph.ts';
 import { DoctorReplica, PatientReplica } from '../subgraphs/appointments/appointment.entity.ts';
+import { KnownDoctor } from '../subgraphs/identity/user.entity.ts';
+import type { EventEnvelope } from '../platform/events/envelope.ts';
 
 const unique = () => randomUUID().slice(0, 8);
 
@@ -99,4 +101,63 @@ export function slotAt(days: number, hour: number, minute = 0): string {
   date.setUTCDate(date.getUTCDate() + days);
   date.setUTCHours(hour, minute, 0, 0);
   return date.toISOString();
+}
+
+export const PASSWORD = 'a passphrase for tests';
+
+/** Signs up a patient; returns a client with their token and their ids. */
+export async function aSignedUpPatient(
+  graph: Graph & { client: GraphClient },
+): Promise<{ client: GraphClient; patientId: string; userId: string; email: string; refreshToken: string }> {
+  const email = `patient.${unique()}@example.org`;
+  const data = await graph.client.data<{
+    signUp: { accessToken: string; refreshToken: string; user: { id: string; patientId: string } };
+  }>('mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { id patientId } } }', {
+    input: { email, password: PASSWORD, givenName: 'Pat', familyName: `Ient-${unique()}`, birthDate: '1985-05-05' },
+  });
+  return {
+    client: graph.client.withToken(data.signUp.accessToken),
+    patientId: data.signUp.user.patientId,
+    userId: data.signUp.user.id,
+    email,
+    refreshToken: data.signUp.refreshToken,
+  };
+}
+
+/** Creates a staff account with `roles` (a DOCTOR needs `doctorId`) and signs it in. */
+export async function aStaffMember(
+  admin: GraphClient,
+  roles: string[],
+  doctorId?: string,
+): Promise<{ client: GraphClient; userId: string; email: string }> {
+  const email = `staff.${unique()}@hospital.example`;
+  const created = await admin.data<{ createStaffUser: { id: string } }>(
+    'mutation($input: CreateStaffUserInput!) { createStaffUser(input: $input) { id } }',
+    { input: { email, password: PASSWORD, roles, ...(doctorId ? { doctorId } : {}) } },
+  );
+  return {
+    client: await admin.withToken(undefined).signIn(email, PASSWORD),
+    userId: created.createStaffUser.id,
+    email,
+  };
+}
+
+/** Waits until identity knows a doctor (it learns of doctors from `doctor-events`), so an account can be linked. */
+export async function untilLinkable(graph: Graph, doctorId: string): Promise<void> {
+  const identity = graph.subgraphs.find((subgraph) => subgraph.name === 'identity')!;
+  await eventually(async () => (await identity.runtime.orm.em.fork().count(KnownDoctor, { doctorId })) === 1);
+}
+
+/** Records the events published on `topic` from now on (the test's own consumer group). */
+export async function captureEvents(graph: Graph, topic: string): Promise<EventEnvelope[]> {
+  const seen: EventEnvelope[] = [];
+  await graph.transport.subscribe({
+    groupId: `test-capture-${unique()}`,
+    topics: [topic],
+    fromBeginning: false,
+    handle: async (_topic, value) => {
+      seen.push(value as EventEnvelope);
+    },
+  });
+  return seen;
 }

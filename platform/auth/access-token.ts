@@ -1,8 +1,8 @@
 /**
  * The access token's claims, shared by identity (which signs) and the gateway (which verifies). A JWT
- * (RFC 7519) signed with ES256: `sub` the user id, `roles`, and where linked `patient_id` / `doctor_id` with
- * SMART on FHIR's `fhirUser` (`Patient/<id>` or `Practitioner/<id>`). `iss`, `aud`, `exp`, `iat`, `jti` and
- * the header's `kid` are set by the signer.
+ * (RFC 7519) signed with ES256: `sub` the user id, `roles`, `sid` the session, and where linked `patient_id` /
+ * `doctor_id` with SMART on FHIR's `fhirUser` (`Patient/<id>` or `Practitioner/<id>`). `iss`, `aud`, `exp`,
+ * `iat`, `jti` and the header's `kid` are set by the signer.
  */
 import { z } from 'zod';
 import { roleSchema, type Principal } from './principal.ts';
@@ -16,6 +16,7 @@ export const accessTokenClaimsSchema = z.object({
   patient_id: z.string().uuid().optional(),
   doctor_id: z.string().uuid().optional(),
   fhirUser: z.string().optional(),
+  sid: z.string().uuid().optional(),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
 
@@ -26,6 +27,7 @@ export function claimsOf(principal: Principal): AccessTokenClaims {
     roles: principal.roles,
     ...(principal.patientId ? { patient_id: principal.patientId, fhirUser: `Patient/${principal.patientId}` } : {}),
     ...(principal.doctorId ? { doctor_id: principal.doctorId, fhirUser: `Practitioner/${principal.doctorId}` } : {}),
+    ...(principal.sessionId ? { sid: principal.sessionId } : {}),
   };
 }
 
@@ -39,5 +41,6 @@ export function principalFromClaims(payload: unknown): Principal | null {
     roles: claims.roles,
     ...(claims.patient_id ? { patientId: claims.patient_id } : {}),
     ...(claims.doctor_id ? { doctorId: claims.doctor_id } : {}),
+    ...(claims.sid ? { sessionId: claims.sid } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * subgraphs share (`HMS_INTERNAL_TOKEN_SECRET`). Subgraphs accept no request without a valid one, so a direct
  * call that bypasses the gateway is refused (SPEC §2: "A subgraph accepts requests only from the gateway").
  */
+import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { principalSchema, type Principal } from './principal.ts';
@@ -49,4 +50,25 @@ export function verifyInternalToken(secret: string, token: string | undefined): 
   } catch {
     return null;
   }
+}
+
+/**
+ * Express middleware for endpoints only the gateway and the subgraphs may call (`/graphql` of a subgraph,
+ * `/internal/*`): refuses a request without a valid internal token with 401 and no data, and leaves the claims in
+ * `res.locals.claims`.
+ */
+export function internalOnly(secret: string): RequestHandler {
+  return (req, res, next) => {
+    const claims = verifyInternalToken(secret, req.header(INTERNAL_TOKEN_HEADER));
+    if (!claims) {
+      res.status(401).json({
+        errors: [
+          { message: 'Subgraphs accept requests only from the gateway.', extensions: { code: 'UNAUTHENTICATED' } },
+        ],
+      });
+      return;
+    }
+    res.locals.claims = claims;
+    next();
+  };
 }

@@ -18,6 +18,8 @@ export const principalSchema = z.object({
   patientId: z.string().uuid().optional(),
   /** Set when the user is linked to a doctor profile: their `Doctor.id` (`fhirUser` = `Practitioner/<id>`). */
   doctorId: z.string().uuid().optional(),
+  /** The session (refresh-token family) the access token belongs to, for signing out. */
+  sessionId: z.string().uuid().optional(),
 });
 
 /** A signed-in caller. `null` stands for an anonymous caller. */

@@ -4,7 +4,11 @@ import { openTestDatabase, type TestDatabaseHandle } from '../testing/orm.ts';
 import { migrationsApplied, withoutHandWrittenConstraints } from './orm.ts';
 
 const definitions = subgraphDefinitions({
-  identity: { admin: {}, tokens: { issuer: 'test', audience: 'test', accessTokenTtlSeconds: 60 }, production: false },
+  identity: {
+    admin: {},
+    tokens: { issuer: 'test', audience: 'test', accessTokenTtlSeconds: 60, refreshTokenTtlDays: 1 },
+    production: false,
+  },
 });
 
 describe('migrations', () => {

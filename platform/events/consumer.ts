@@ -40,6 +40,7 @@ export interface DeadLetter {
 
 export interface EventConsumer {
   readonly name: string;
+  readonly topics: readonly string[];
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Handles one message as the transport would deliver it (exposed for tests of redelivery and replay). */
@@ -111,6 +112,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
 
   return {
     name: options.name,
+    topics: options.topics,
     handle,
     async start() {
       subscription = await options.transport.subscribe({

@@ -150,7 +150,7 @@ export class KafkaTransport implements EventTransport {
       });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: true });
+    await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: subscription.fromBeginning ?? true });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         await subscription.handle(topic, parseJson(message.value?.toString('utf8') ?? ''));

@@ -19,6 +19,11 @@ export interface Subscription {
   groupId: string;
   topics: readonly string[];
   handle: MessageHandler;
+  /**
+   * Where a new consumer group starts: at the oldest message (default; read models want the whole history) or
+   * only at messages published from now on (a gateway replica that only cares about what happens next).
+   */
+  fromBeginning?: boolean;
 }
 
 export interface EventTransport {

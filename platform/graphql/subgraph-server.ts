@@ -15,7 +15,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { enforceAccessPolicy } from '../auth/access-policy.ts';
-import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from '../auth/internal-token.ts';
+import { internalOnly } from '../auth/internal-token.ts';
 import { formatGraphQLError, type ConstraintError } from '../errors.ts';
 import {
   createApp,
@@ -86,22 +86,7 @@ export function createSubgraphServer<Context extends RequestContext>(
       app.use(
         '/graphql',
         express.json({ limit: '1mb' }),
-        (req, res, next) => {
-          const claims = verifyInternalToken(options.internalTokenSecret, req.header(INTERNAL_TOKEN_HEADER));
-          if (!claims) {
-            res.status(401).json({
-              errors: [
-                {
-                  message: 'Subgraphs accept requests only from the gateway.',
-                  extensions: { code: 'UNAUTHENTICATED' },
-                },
-              ],
-            });
-            return;
-          }
-          res.locals.claims = claims;
-          next();
-        },
+        internalOnly(options.internalTokenSecret),
         expressMiddleware(apollo, {
           context: async ({ req, res }) => {
             const { principal, correlationId } = res.locals.claims as RequestContext;

@@ -149,8 +149,12 @@ export class AppointmentService {
         repository.patient(input.patientId),
         repository.doctor(input.doctorId),
       ]);
-      if (!patient?.active)
+      // A patient booking for themself is known to exist from their verified token (identity reserved their
+      // record at sign-up), even before this subgraph's copy has caught up; an archived or deceased one is not.
+      const selfBooking = principal?.roles.includes('PATIENT') && principal.patientId === input.patientId;
+      if (patient ? !patient.active : !selfBooking) {
         throw new BadUserInputError(`input.patientId: no bookable patient ${input.patientId}`, 'input.patientId');
+      }
       if (!doctor?.active)
         throw new BadUserInputError(`input.doctorId: no active doctor ${input.doctorId}`, 'input.doctorId');
       this.#check(

@@ -1,9 +1,14 @@
 /**
  * The ES256 keys that sign access tokens. Keys live in the identity database so that every identity replica
- * signs with the same key; their public halves are published as a JWKS (RFC 7517) at
- * `/.well-known/jwks.json`, from which the gateway verifies tokens by `kid`.
+ * signs with the same key; their public halves are published as a JWKS (RFC 7517) at `/.well-known/jwks.json`,
+ * from which the gateway verifies tokens by `kid`.
+ *
+ * Rotation: a new key takes over signing and the previous one is retired, but stays in the JWKS for as long as a
+ * token it signed can still be valid (the access-token lifetime, plus a margin for clock skew). A replica
+ * re-reads the active key every minute, so every replica follows a rotation made by another.
  */
 import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import type { RequiredEntityData } from '@mikro-orm/core';
 import type { Orm } from '../../platform/db/orm.ts';
 import { SigningKey } from './user.entity.ts';
 
@@ -16,14 +21,19 @@ export interface PublicJwk extends JsonWebKey {
   use: 'sig';
 }
 
+/** How long a retired key stays published beyond the access-token lifetime, for clock skew between processes. */
+const PUBLICATION_MARGIN_MS = 5 * 60_000;
+/** How often a replica re-reads which key is active. */
+const REFRESH_MS = 60_000;
+
 /** RFC 7638 thumbprint of an EC public key: SHA-256 over its required members in lexical order. */
 export function jwkThumbprint(jwk: JsonWebKey): string {
   const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-/** Generates a P-256 key pair. */
-export function generateSigningKey(now: Date): SigningKey {
+/** Generates a P-256 key pair, ready to be stored. */
+export function generateSigningKey(now: Date): RequiredEntityData<SigningKey> {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const kid = jwkThumbprint(jwk);
@@ -40,36 +50,56 @@ export function generateSigningKey(now: Date): SigningKey {
 export class SigningKeys {
   readonly #orm: Orm;
   readonly #clock: () => Date;
+  /** Lifetime of access tokens, in milliseconds: how long a retired key must stay published. */
+  readonly #tokenLifetimeMs: number;
   #active: SigningKey | undefined;
+  #loadedAt = 0;
 
-  constructor(orm: Orm, clock: () => Date) {
+  constructor(orm: Orm, clock: () => Date, tokenLifetimeSeconds: number) {
     this.#orm = orm;
     this.#clock = clock;
+    this.#tokenLifetimeMs = tokenLifetimeSeconds * 1000;
   }
 
   /** Loads the newest unretired key, creating one when there is none. Call at start-up. */
   async ensureActiveKey(): Promise<SigningKey> {
     const em = this.#orm.em.fork();
     const [newest] = await em.find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' }, limit: 1 });
-    if (newest) {
-      this.#active = newest;
-      return newest;
-    }
-    const key = em.create(SigningKey, generateSigningKey(this.#clock()));
-    await em.flush();
+    const key = newest ?? em.create(SigningKey, generateSigningKey(this.#clock()));
+    if (!newest) await em.flush();
     this.#active = key;
+    this.#loadedAt = Date.now();
     return key;
   }
 
-  /** The key to sign with now. */
-  active(): SigningKey {
-    if (!this.#active) throw new Error('signing keys are not loaded: call ensureActiveKey() first');
+  /** The key to sign with now (re-read from the database at most once a minute). */
+  async active(): Promise<SigningKey> {
+    if (!this.#active || Date.now() - this.#loadedAt > REFRESH_MS) return this.ensureActiveKey();
     return this.#active;
   }
 
-  /** The JWKS document: every key that may still have valid tokens. */
+  /** Creates a new key, retires every other, and starts signing with the new one. Returns its `kid`. */
+  async rotate(): Promise<string> {
+    const now = this.#clock();
+    const key = await this.#orm.em.fork().transactional(async (em) => {
+      await em.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: now });
+      return em.create(SigningKey, generateSigningKey(now));
+    });
+    this.#active = key;
+    this.#loadedAt = Date.now();
+    return key.kid;
+  }
+
+  /** The JWKS document: the active key and every retired key that may still have valid tokens. */
   async jwks(): Promise<{ keys: PublicJwk[] }> {
-    const keys = await this.#orm.em.fork().find(SigningKey, {}, { orderBy: { createdAt: 'desc' } });
+    const publishedSince = new Date(this.#clock().getTime() - this.#tokenLifetimeMs - PUBLICATION_MARGIN_MS);
+    const keys = await this.#orm.em
+      .fork()
+      .find(
+        SigningKey,
+        { $or: [{ retiredAt: null }, { retiredAt: { $gt: publishedSince } }] },
+        { orderBy: { createdAt: 'desc' } },
+      );
     return { keys: keys.map((key) => key.publicJwk as PublicJwk) };
   }
 }

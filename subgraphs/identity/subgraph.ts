@@ -1,18 +1,33 @@
 /**
- * Composition root of the identity subgraph: accounts, sign-in, access tokens and the JWKS that the gateway
- * verifies them with (`GET /.well-known/jwks.json`).
+ * Composition root of the identity subgraph: accounts, sessions, access tokens, the JWKS that the gateway
+ * verifies them with (`GET /.well-known/jwks.json`) and the recent token revocations a starting gateway loads
+ * (`GET /internal/revocations`).
  */
 import { gql } from 'graphql-tag';
 import { z } from 'zod';
 import { readSdl } from '../../schema/catalog.ts';
+import { internalOnly } from '../../platform/auth/internal-token.ts';
+import { tokenEnv } from '../../platform/config.ts';
 import { ErrorCode } from '../../platform/errors.ts';
-import { defineSubgraph, type SubgraphDependencies, type SubgraphDefinition } from '../../platform/subgraph.ts';
+import { deliverDirectly } from '../../platform/events/direct-delivery.ts';
+import type { EventHandler } from '../../platform/events/consumer.ts';
+import {
+  defineSubgraph,
+  type ConsumerSpec,
+  type SubgraphDependencies,
+  type SubgraphDefinition,
+} from '../../platform/subgraph.ts';
+import { AccountService } from './account.service.ts';
 import type { Context } from './context.ts';
+import { IDENTITY_TOPIC } from './identity.events.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
+import { SessionService } from './session.service.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { TokenIssuer, type TokenSettings } from './token-issuer.ts';
-import { identityEntities } from './user.entity.ts';
+import { identityEntities, KnownDoctor } from './user.entity.ts';
+import { UserRepository } from './user.repository.ts';
+import { REFRESH_TOKEN_TTL_DAYS } from './user.rules.ts';
 import { bootstrapAdmin, UserService } from './user.service.ts';
 
 /** Identity's own environment variables (beyond every subgraph's). */
@@ -20,12 +35,9 @@ export const identityEnv = {
   /** The first admin, created at start-up when no admin exists. */
   HMS_ADMIN_EMAIL: z.string().email().optional(),
   HMS_ADMIN_PASSWORD: z.string().optional(),
-  /** `iss` of access tokens; the gateway must expect the same. */
-  HMS_JWT_ISSUER: z.string().default('hms-identity'),
-  /** `aud` of access tokens; the gateway must expect the same. */
-  HMS_JWT_AUDIENCE: z.string().default('hms-supergraph'),
-  /** Access token lifetime in seconds (15 minutes). */
-  HMS_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  ...tokenEnv,
+  /** Refresh token lifetime in days. */
+  HMS_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(REFRESH_TOKEN_TTL_DAYS),
 };
 
 export interface IdentitySettings {
@@ -42,6 +54,7 @@ export function identitySettings(env: z.infer<z.ZodObject<typeof identityEnv>>, 
       issuer: env.HMS_JWT_ISSUER,
       audience: env.HMS_JWT_AUDIENCE,
       accessTokenTtlSeconds: env.HMS_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.HMS_REFRESH_TOKEN_TTL_DAYS,
     },
     production,
   };
@@ -49,6 +62,15 @@ export function identitySettings(env: z.infer<z.ZodObject<typeof identityEnv>>, 
 
 /** Path where identity publishes its public keys. */
 export const JWKS_PATH = '/.well-known/jwks.json';
+/** Path where a gateway loads the revocations that may still cover valid access tokens. */
+export const REVOCATIONS_PATH = '/internal/revocations';
+/** Revocations are served while a token they cover may be valid: the token lifetime plus this margin (ms). */
+const REVOCATION_MARGIN_MS = 5 * 60_000;
+
+const rememberDoctor: EventHandler = async (em, event) => {
+  const doctorId = z.object({ doctorId: z.string().uuid() }).parse(event.payload).doctorId;
+  if (!(await em.findOne(KnownDoctor, { doctorId }))) em.create(KnownDoctor, { doctorId });
+};
 
 export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition<Context> {
   let keys: SigningKeys | undefined;
@@ -61,17 +83,40 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
     resolvers,
     constraints: {
       user_account_email_key: { code: ErrorCode.CONFLICT, message: 'An account with this email already exists.' },
+      user_account_doctor_id_key: {
+        code: ErrorCode.CONFLICT,
+        message: 'This doctor is already linked to another account.',
+      },
     },
     onStart: async ({ orm, deps }) => {
-      keys = new SigningKeys(orm, deps.clock);
+      keys = new SigningKeys(orm, deps.clock, settings.tokens.accessTokenTtlSeconds);
       await keys.ensureActiveKey();
       tokens = new TokenIssuer(keys, settings.tokens, deps.clock);
       await bootstrapAdmin(orm.em.fork(), { ...settings.admin, production: settings.production }, deps.logger);
     },
-    routes: (app) => {
+    routes: (app, { orm, deps }) => {
       app.get(JWKS_PATH, async (_req, res, next) => {
         try {
-          res.set('cache-control', 'public, max-age=300').json(await keys!.jwks());
+          res.set('cache-control', 'public, max-age=60').json(await keys!.jwks());
+        } catch (error) {
+          next(error);
+        }
+      });
+      app.get(REVOCATIONS_PATH, internalOnly(deps.internalTokenSecret), async (_req, res, next) => {
+        try {
+          const since = new Date(
+            deps.clock().getTime() - settings.tokens.accessTokenTtlSeconds * 1000 - REVOCATION_MARGIN_MS,
+          );
+          const revocations = await new UserRepository(orm.em.fork()).revocationsSince(since);
+          res.json({
+            revocations: revocations.map((revocation) => ({
+              userId: revocation.userId,
+              sessionId: revocation.sessionId ?? null,
+              exceptSessionId: revocation.exceptSessionId ?? null,
+              revokedAt: revocation.revokedAt.toISOString(),
+              reason: revocation.reason,
+            })),
+          });
         } catch (error) {
           next(error);
         }
@@ -79,18 +124,37 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
     },
     createContext: (base, { orm, deps }) => {
       const em = orm.em.fork();
+      const sessions = new SessionService({
+        em,
+        actor: base,
+        tokens: tokens!,
+        clock: deps.clock,
+        refreshTokenTtlDays: settings.tokens.refreshTokenTtlDays,
+      });
       return {
         ...base,
         em,
         users: new UserService({
           em,
           actor: base,
-          tokens: tokens!,
+          sessions,
           clock: deps.clock,
           timeZone: deps.hospital.timeZone,
+          logger: base.logger,
+          deliverSignUp: (envelope) =>
+            deliverDirectly(
+              { peerUrl: deps.peerUrl, secret: deps.internalTokenSecret },
+              'patients',
+              IDENTITY_TOPIC,
+              envelope,
+            ),
         }),
+        accounts: new AccountService({ em, actor: base, sessions, keys: keys!, clock: deps.clock }),
       };
     },
+    consumers: (): ConsumerSpec[] => [
+      { name: 'identity.doctor-directory', topics: ['doctor-events'], handlers: { DoctorCreated: rememberDoctor } },
+    ],
   };
 }
 

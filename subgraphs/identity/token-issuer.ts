@@ -12,6 +12,8 @@ export interface TokenSettings {
   audience: string;
   /** Lifetime of an access token, in seconds. */
   accessTokenTtlSeconds: number;
+  /** Lifetime of a refresh token, in days. */
+  refreshTokenTtlDays: number;
 }
 
 export interface IssuedToken {
@@ -30,9 +32,9 @@ export class TokenIssuer {
     this.#clock = clock;
   }
 
-  /** An access token for `user`, valid for the configured lifetime from now. */
-  issue(user: User): IssuedToken {
-    const key = this.#keys.active();
+  /** An access token for `user` in session `sessionId`, valid for the configured lifetime from now. */
+  async issue(user: User, sessionId: string): Promise<IssuedToken> {
+    const key = await this.#keys.active();
     const now = Math.floor(this.#clock().getTime() / 1000);
     const exp = now + this.#settings.accessTokenTtlSeconds;
     const claims = claimsOf({
@@ -40,6 +42,7 @@ export class TokenIssuer {
       roles: user.roles,
       ...(user.patientId ? { patientId: user.patientId } : {}),
       ...(user.doctorId ? { doctorId: user.doctorId } : {}),
+      sessionId,
     });
     const accessToken = jwt.sign({ ...claims, iat: now, exp }, key.privateKeyPem, {
       algorithm: ACCESS_TOKEN_ALGORITHM,

@@ -43,4 +43,86 @@ export const SigningKey = defineEntity({
 });
 export type SigningKey = InferEntity<typeof SigningKey>;
 
-export const identityEntities = [User, SigningKey];
+/**
+ * A refresh token. Tokens of one sign-in form a family (a session): each refresh uses one up and issues the next.
+ * Only a SHA-256 hash of the token is stored.
+ */
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_token',
+  extends: BaseEntity,
+  properties: {
+    user: () => p.manyToOne(User).index('refresh_token_user_idx'),
+    /** The session: the id of the family's first token's sign-in, carried as `sid` in access tokens. */
+    familyId: p.uuid().index('refresh_token_family_idx'),
+    tokenHash: p.string().length(64).unique('refresh_token_hash_key'),
+    expiresAt: p.datetime(),
+    /** When it was exchanged for the next one; presenting it again is reuse. */
+    usedAt: p.datetime().nullable(),
+    /** When its family was revoked (sign-out, reuse, password change, disabled account). */
+    revokedAt: p.datetime().nullable(),
+  },
+});
+export type RefreshToken = InferEntity<typeof RefreshToken>;
+
+/** A failed sign-in of an existing account, for the lockout window. */
+export const SignInFailure = defineEntity({
+  name: 'SignInFailure',
+  tableName: 'sign_in_failure',
+  extends: BaseEntity,
+  properties: {
+    user: () => p.manyToOne(User),
+    failedAt: p.datetime(),
+  },
+  indexes: [{ name: 'sign_in_failure_user_time_idx', properties: ['user', 'failedAt'] }],
+});
+export type SignInFailure = InferEntity<typeof SignInFailure>;
+
+/** A single-use password reset token; only its SHA-256 hash is stored. */
+export const PasswordResetToken = defineEntity({
+  name: 'PasswordResetToken',
+  tableName: 'password_reset_token',
+  extends: BaseEntity,
+  properties: {
+    user: () => p.manyToOne(User).index('password_reset_token_user_idx'),
+    tokenHash: p.string().length(64).unique('password_reset_token_hash_key'),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+  },
+});
+export type PasswordResetToken = InferEntity<typeof PasswordResetToken>;
+
+/** Doctors that exist, copied from `doctor-events`, so that accounts are linked only to real doctor profiles. */
+export const KnownDoctor = defineEntity({
+  name: 'KnownDoctor',
+  tableName: 'known_doctor',
+  properties: {
+    doctorId: p.uuid().primary(),
+  },
+});
+export type KnownDoctor = InferEntity<typeof KnownDoctor>;
+
+/** An early end of access tokens (see `platform/auth/revocations.ts`), kept for gateways that start later. */
+export const TokenRevocation = defineEntity({
+  name: 'TokenRevocation',
+  tableName: 'token_revocation',
+  extends: BaseEntity,
+  properties: {
+    userId: p.uuid(),
+    sessionId: p.uuid().nullable(),
+    exceptSessionId: p.uuid().nullable(),
+    revokedAt: p.datetime().index('token_revocation_revoked_at_idx'),
+    reason: p.string().length(40),
+  },
+});
+export type TokenRevocation = InferEntity<typeof TokenRevocation>;
+
+export const identityEntities = [
+  User,
+  SigningKey,
+  RefreshToken,
+  SignInFailure,
+  PasswordResetToken,
+  KnownDoctor,
+  TokenRevocation,
+];

@@ -1,6 +1,7 @@
 /** Shapes of the identity subgraph's inputs. */
 import { z } from 'zod';
-import { emailSchema, nameSchema, phoneSchema } from '../../platform/validation.ts';
+import { roleSchema } from '../../platform/auth/principal.ts';
+import { emailSchema, idSchema, nameSchema, phoneSchema } from '../../platform/validation.ts';
 
 export const signUpInput = z.object({
   email: emailSchema,
@@ -23,3 +24,33 @@ export const signInInput = z.object({
   password: z.string().max(1024),
 });
 export type SignInInput = z.infer<typeof signInInput>;
+
+/** Opaque tokens (refresh, reset) are 43 base64url characters; anything much longer is not one. */
+export const opaqueTokenSchema = z.string().trim().min(1).max(200);
+
+export const resetPasswordInput = z.object({
+  token: opaqueTokenSchema,
+  // Checked by `passwordProblem` against the account's email.
+  newPassword: z.string(),
+});
+
+export const changePasswordInput = z.object({
+  currentPassword: z.string().max(1024),
+  newPassword: z.string(),
+});
+
+export const requestPasswordResetInput = z
+  .string()
+  .trim()
+  .max(254)
+  .transform((email) => email.toLowerCase());
+
+export const createStaffUserInput = z.object({
+  email: emailSchema,
+  password: z.string(),
+  roles: z.array(roleSchema).max(5),
+  doctorId: idSchema.nullish(),
+});
+export type CreateStaffUserInput = z.infer<typeof createStaffUserInput>;
+
+export const userSearchInput = z.string().trim().max(254).nullish();

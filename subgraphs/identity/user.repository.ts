@@ -1,6 +1,9 @@
-/** Queries of the identity subgraph. */
+/** Queries of the identity subgraph, named by intent. */
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { User } from './user.entity.ts';
+import { escapeLike } from '../../platform/db/sql.ts';
+import type { PageRequest } from '../../platform/graphql/pagination.ts';
+import { KnownDoctor, PasswordResetToken, RefreshToken, SignInFailure, TokenRevocation, User } from './user.entity.ts';
 
 export class UserRepository {
   readonly #em: EntityManager;
@@ -18,7 +21,80 @@ export class UserRepository {
     return this.#em.findOne(User, { email });
   }
 
+  /** Locks the account row for the rest of the transaction, so that concurrent sign-ins count failures in turn. */
+  lockForSignIn(id: string): Promise<User | null> {
+    return this.#em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+
+  findByDoctor(doctorId: string): Promise<User | null> {
+    return this.#em.findOne(User, { doctorId });
+  }
+
   async anyAdminExists(): Promise<boolean> {
     return (await this.#em.count(User, { roles: { $contains: ['ADMIN'] } })) > 0;
+  }
+
+  /** One page of accounts by email, reading `limit + 1` rows. */
+  page(search: string | null | undefined, page: PageRequest): Promise<User[]> {
+    const after = page.after ? { email: { $gt: String(page.after[0]) } } : {};
+    return this.#em.find(
+      User,
+      { $and: [this.#search(search), after] },
+      { orderBy: { email: 'asc' }, limit: page.limit + 1 },
+    );
+  }
+
+  count(search: string | null | undefined): Promise<number> {
+    return this.#em.count(User, this.#search(search));
+  }
+
+  countFailuresSince(user: User, since: Date): Promise<number> {
+    return this.#em.count(SignInFailure, { user, failedAt: { $gte: since } });
+  }
+
+  clearFailures(user: User): Promise<number> {
+    return this.#em.nativeDelete(SignInFailure, { user });
+  }
+
+  /** The refresh token, locked for the rest of the transaction (so that it is exchanged once). */
+  lockRefreshToken(tokenHash: string): Promise<RefreshToken | null> {
+    return this.#em.findOne(RefreshToken, { tokenHash }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+
+  /** Revokes every live refresh token of a session. */
+  revokeFamily(familyId: string, at: Date): Promise<number> {
+    return this.#em.nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: at });
+  }
+
+  /** Revokes every live refresh token of a user, except those of `exceptFamilyId`. */
+  revokeUserFamilies(user: User, at: Date, exceptFamilyId: string | null): Promise<number> {
+    const except = exceptFamilyId ? { familyId: { $ne: exceptFamilyId } } : {};
+    return this.#em.nativeUpdate(RefreshToken, { user, revokedAt: null, ...except }, { revokedAt: at });
+  }
+
+  findResetToken(tokenHash: string): Promise<PasswordResetToken | null> {
+    return this.#em.findOne(PasswordResetToken, { tokenHash }, { populate: ['user'] });
+  }
+
+  /** The reset token, locked for the rest of the transaction (so that it is used once). */
+  lockResetToken(tokenHash: string): Promise<PasswordResetToken | null> {
+    return this.#em.findOne(
+      PasswordResetToken,
+      { tokenHash },
+      { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+  }
+
+  doctorExists(doctorId: string): Promise<boolean> {
+    return this.#em.count(KnownDoctor, { doctorId }).then((count) => count > 0);
+  }
+
+  /** Revocations that may still cover a valid access token: made after `since`. */
+  revocationsSince(since: Date): Promise<TokenRevocation[]> {
+    return this.#em.find(TokenRevocation, { revokedAt: { $gt: since } }, { orderBy: { revokedAt: 'asc' } });
+  }
+
+  #search(search: string | null | undefined): object {
+    return search ? { email: { $like: `%${escapeLike(search.toLowerCase())}%` } } : {};
   }
 }

@@ -66,4 +66,20 @@ export const PatientIdentifier = defineEntity({
 });
 export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
 
-export const patientEntities = [Patient, PatientIdentifier];
+/**
+ * A doctor who has or had an appointment with a patient (FHIR's `CareTeam` membership, reduced to the pair), copied
+ * from `appointment-events`. SPEC §2 lets a doctor read exactly these patients.
+ */
+export const CareRelationship = defineEntity({
+  name: 'CareRelationship',
+  tableName: 'care_relationship',
+  properties: {
+    doctorId: p.uuid().primary(),
+    patientId: p.uuid().primary().index('care_relationship_patient_idx'),
+    since: p.datetime(),
+  },
+  primaryKeys: ['doctorId', 'patientId'],
+});
+export type CareRelationship = InferEntity<typeof CareRelationship>;
+
+export const patientEntities = [Patient, PatientIdentifier, CareRelationship];

@@ -34,3 +34,9 @@ export const userSignedUpPayload = z.object({
   phone: z.string().nullable().optional(),
 });
 export type UserSignedUpPayload = z.infer<typeof userSignedUpPayload>;
+
+/** `AppointmentBooked` from `appointment-events`: who now has a doctor (validated on consume). */
+export const appointmentBookedPayload = z.object({
+  doctorId: z.string().uuid(),
+  patientId: z.string().uuid(),
+});

@@ -3,12 +3,14 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { escapeLike } from '../../platform/db/sql.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
-import { Patient, PatientIdentifier } from './patient.entity.ts';
+import { CareRelationship, Patient, PatientIdentifier } from './patient.entity.ts';
 
 /** A search as `patients(search, includeArchived)` asks for it. */
 export interface PatientSearch {
   search?: string | null;
   includeArchived: boolean;
+  /** Only the patients of this doctor (a doctor searching sees no one else). */
+  doctorId?: string;
 }
 
 export class PatientRepository {
@@ -52,6 +54,22 @@ export class PatientRepository {
     return this.#em.count(Patient, this.#searchCondition(search));
   }
 
+  /** Which of `patientIds` are patients of `doctorId` (SPEC §2: a doctor reads only their patients). */
+  async careRelationships(doctorId: string, patientIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.#em.find(CareRelationship, { doctorId, patientId: { $in: [...patientIds] } });
+    return new Set(rows.map((row) => row.patientId));
+  }
+
+  /** Records that `doctorId` has an appointment with `patientId` (once). */
+  async addCareRelationship(doctorId: string, patientId: string, since: Date): Promise<void> {
+    await this.#em
+      .createQueryBuilder(CareRelationship)
+      .insert({ doctorId, patientId, since })
+      .onConflict(['doctorId', 'patientId'])
+      .ignore()
+      .execute('run');
+  }
+
   /** The next value of the MRN sequence. */
   async nextMrnNumber(): Promise<number> {
     const [row] = await this.#em.execute<{ value: string }[]>(
@@ -64,6 +82,13 @@ export class PatientRepository {
   #searchCondition(search: PatientSearch): any {
     const conditions: object[] = [];
     if (!search.includeArchived) conditions.push({ archivedAt: null });
+    if (search.doctorId) {
+      conditions.push({
+        id: {
+          $in: raw(`select "patient_id" from "patients"."care_relationship" where "doctor_id" = ?`, [search.doctorId]),
+        },
+      });
+    }
     const term = search.search?.trim();
     if (term) {
       const digits = term.replace(/[^\d+]/g, '');

@@ -32,6 +32,8 @@ export interface PatientServiceDependencies {
   clock: () => Date;
   /** Hospital time zone: "today" for date checks is the date there. */
   timeZone: string;
+  /** For a doctor caller: whether a patient is one of theirs (batched per request). */
+  isPatientOfCaller?: (patientId: string) => Promise<boolean>;
 }
 
 const payloadOf = (patient: Patient): PatientEventPayload => ({
@@ -46,12 +48,14 @@ export class PatientService {
   readonly #actor: Actor;
   readonly #clock: () => Date;
   readonly #timeZone: string;
+  readonly #isPatientOfCaller: (patientId: string) => Promise<boolean>;
 
   constructor(deps: PatientServiceDependencies) {
     this.#em = deps.em;
     this.#actor = deps.actor;
     this.#clock = deps.clock;
     this.#timeZone = deps.timeZone;
+    this.#isPatientOfCaller = deps.isPatientOfCaller ?? (async () => false);
   }
 
   /**
@@ -60,12 +64,22 @@ export class PatientService {
    * @throws ForbiddenError when the caller may not read this patient (a patient asking for someone else).
    */
   async get(id: string): Promise<Patient | null> {
-    this.authorizeRead(id);
+    await this.authorizeRead(id);
     return new PatientRepository(this.#em).findById(id);
   }
 
-  /** A page of patients matching `search` (staff only; the resolver's policy already says so). */
+  /**
+   * A page of patients matching `search`: every patient for staff, a doctor's own patients for a doctor.
+   *
+   * @throws ForbiddenError for anyone else.
+   */
   async search(search: PatientSearch, page: PageArgs): Promise<Connection<Patient>> {
+    const principal = this.#actor.principal;
+    if (!hasAnyRole(principal, STAFF_READERS)) {
+      if (!principal?.roles.includes('DOCTOR') || !principal.doctorId)
+        throw new ForbiddenError('You may not list patients.');
+      search = { ...search, doctorId: principal.doctorId };
+    }
     const request = pageRequest(page, idCursor);
     const repository = new PatientRepository(this.#em);
     const rows = await repository.searchPage(search, request);
@@ -204,18 +218,20 @@ export class PatientService {
   }
 
   /**
-   * Checks that the caller may read this patient, without loading it.
+   * Checks that the caller may read this patient, without loading it (SPEC §2): staff readers every patient, a
+   * patient themself, a doctor the patients they have or had an appointment with.
    *
    * @throws ForbiddenError
    */
-  authorizeRead(patientId: string): void {
-    if (!mayReadPatient(this.#actor.principal, patientId)) {
-      throw new ForbiddenError('You may not read this patient.');
-    }
+  async authorizeRead(patientId: string): Promise<void> {
+    const principal = this.#actor.principal;
+    if (mayReadPatient(principal, patientId)) return;
+    if (principal?.roles.includes('DOCTOR') && principal.doctorId && (await this.#isPatientOfCaller(patientId))) return;
+    throw new ForbiddenError('You may not read this patient.');
   }
 }
 
-/** SPEC §2: staff readers see every patient; a patient sees only themselves. */
+/** SPEC §2, without the care relationships: staff readers see every patient; a patient sees only themselves. */
 export function mayReadPatient(principal: Principal | null, patientId: string): boolean {
   return hasAnyRole(principal, STAFF_READERS) || principal?.patientId === patientId;
 }

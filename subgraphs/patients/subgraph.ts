@@ -2,16 +2,22 @@
  * Composition root of the patients subgraph: its entities, migrations, schema, resolvers, consumers and
  * per-request context. `platform/subgraph.ts` runs the lifecycle.
  */
+import DataLoader from 'dataloader';
 import { gql } from 'graphql-tag';
 import { readSdl } from '../../schema/catalog.ts';
 import { loaderById, loaderGrouped } from '../../platform/graphql/loaders.ts';
-import { defineSubgraph, type SubgraphDependencies, type SubgraphDefinition } from '../../platform/subgraph.ts';
+import {
+  defineSubgraph,
+  type ConsumerSpec,
+  type SubgraphDependencies,
+  type SubgraphDefinition,
+} from '../../platform/subgraph.ts';
 import { ErrorCode } from '../../platform/errors.ts';
 import { principalOfEvent } from '../../platform/events/envelope.ts';
 import type { Context } from './context.ts';
 import { migrations } from './migrations/index.ts';
 import { patientEntities } from './patient.entity.ts';
-import { userSignedUpPayload } from './patient.events.ts';
+import { appointmentBookedPayload, userSignedUpPayload } from './patient.events.ts';
 import { PatientRepository } from './patient.repository.ts';
 import { PatientService } from './patient.service.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -32,10 +38,23 @@ export const patientsSubgraph: SubgraphDefinition<Context> = {
   createContext: (base, { orm, deps }) => {
     const em = orm.em.fork();
     const repository = new PatientRepository(em);
+    const doctorId = base.principal?.doctorId;
+    const careOfCaller = doctorId
+      ? new DataLoader<string, boolean>(async (patientIds) => {
+          const mine = await repository.careRelationships(doctorId, patientIds);
+          return patientIds.map((patientId) => mine.has(patientId));
+        })
+      : undefined;
     return {
       ...base,
       em,
-      patients: new PatientService({ em, actor: base, clock: deps.clock, timeZone: deps.hospital.timeZone }),
+      patients: new PatientService({
+        em,
+        actor: base,
+        clock: deps.clock,
+        timeZone: deps.hospital.timeZone,
+        ...(careOfCaller ? { isPatientOfCaller: (patientId: string) => careOfCaller.load(patientId) } : {}),
+      }),
       loaders: {
         patientById: loaderById(
           (ids) => repository.findByIds(ids),
@@ -48,7 +67,17 @@ export const patientsSubgraph: SubgraphDefinition<Context> = {
       },
     };
   },
-  consumers: ({ deps }) => [
+  consumers: ({ deps }): ConsumerSpec[] => [
+    {
+      name: 'patients.care-relationships',
+      topics: ['appointment-events'],
+      handlers: {
+        AppointmentBooked: async (em, event) => {
+          const { doctorId, patientId } = appointmentBookedPayload.parse(event.payload);
+          await new PatientRepository(em).addCareRelationship(doctorId, patientId, new Date(event.occurredAt));
+        },
+      },
+    },
     {
       name: 'patients.user-signups',
       topics: ['identity-events'],

@@ -135,14 +135,15 @@ export type PatientEdge = {
 export type Query = {
   __typename?: 'Query';
   /**
-   * A patient by id, or null when there is none. Patients may read only their own record (SPEC §2).
-   * Errors: `FORBIDDEN` for someone else's record.
+   * A patient by id, or null when there is none. Patients may read only their own record, doctors only the
+   * patients they have or had an appointment with (SPEC §2). Errors: `FORBIDDEN` for anyone else's record.
    */
   patient?: Maybe<Patient>;
   /**
    * Patients in registration order, optionally filtered by `search`: an MRN or email (exact), a phone number
    * (digits), or part of a name (case-insensitive). Archived patients are included only with `includeArchived`.
-   * `first`: 1–100, default 20. Errors: `BAD_USER_INPUT` for a bad `first` or `after`.
+   * Doctors see only their own patients. `first`: 1–100, default 20. Errors: `BAD_USER_INPUT` for a bad `first`
+   * or `after`.
    */
   patients: PatientConnection;
   /**

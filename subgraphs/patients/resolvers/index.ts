@@ -28,8 +28,8 @@ export const resolvers: Resolvers = {
     deletePatient: (_root, args, { patients }) => patients.archive(parseInput(idSchema, args.id, 'id')),
   },
   Patient: {
-    __resolveReference: (reference, { patients, loaders }) => {
-      patients.authorizeRead(reference.id);
+    __resolveReference: async (reference, { patients, loaders }) => {
+      await patients.authorizeRead(reference.id);
       return loaders.patientById.load(reference.id);
     },
     identifiers: (patient, _args, { loaders }) => loaders.identifiersByPatient.load(patient.id),
