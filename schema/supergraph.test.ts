@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
+import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { rootFieldPolicies } from '../platform/auth/access-policy.ts';
 import { buildEnforcedSubgraphSchema } from '../platform/graphql/subgraph-server.ts';
 import { composeSupergraph } from '../scripts/supergraph.ts';
@@ -18,6 +18,23 @@ describe('the supergraph', () => {
     expect(supergraph).toMatch(
       /registerPatient\(input: RegisterPatientInput!\): Patient! .*@access\(roles: \[ADMIN, RECEPTION\]\)/,
     );
+  });
+
+  it('shows who may use every root field of the composed graph', () => {
+    const supergraph = parse(readFileSync(SUPERGRAPH_PATH, 'utf8'));
+    const roots = supergraph.definitions.filter(
+      (definition): definition is ObjectTypeDefinitionNode =>
+        definition.kind === Kind.OBJECT_TYPE_DEFINITION &&
+        ['Query', 'Mutation', 'Subscription'].includes(definition.name.value),
+    );
+    const fields = roots.flatMap((root) =>
+      (root.fields ?? []).map((field) => ({ name: `${root.name.value}.${field.name.value}`, field })),
+    );
+    expect(fields.length).toBeGreaterThan(20);
+    const withoutPolicy = fields.filter(
+      ({ field }) => !field.directives?.some((directive) => directive.name.value === 'access'),
+    );
+    expect(withoutPolicy.map(({ name }) => name)).toEqual([]);
   });
 
   it.each(SUBGRAPHS.map((entry) => [entry.name]))('gives every root field of %s an access policy', (name) => {

@@ -54,10 +54,12 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('starts the gateway after every subgraph is healthy and publishes only its port', () => {
+  it('starts the gateway after Kafka and every subgraph are healthy, and publishes only its port', () => {
     const gateway = services.gateway!;
     expect(gateway.command).toEqual(['node', 'gateway/main.ts']);
-    expect(Object.keys(gateway.depends_on ?? {}).sort()).toEqual(SUBGRAPHS.map((entry) => entry.name).sort());
+    expect(Object.keys(gateway.depends_on ?? {}).sort()).toEqual(
+      ['kafka', ...SUBGRAPHS.map((entry) => entry.name)].sort(),
+    );
     expect(
       Object.values(gateway.depends_on ?? {}).every((dependency) => dependency.condition === 'service_healthy'),
     ).toBe(true);

@@ -253,6 +253,26 @@ describe('staff accounts', () => {
     expect(byReception.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('refuse bad input with BAD_USER_INPUT and create nothing', async () => {
+    const count = async () =>
+      (await admin.data<{ users: { totalCount: number } }>('{ users { totalCount } }')).users.totalCount;
+    const before = await count();
+    const create = 'mutation($input: CreateStaffUserInput!) { createStaffUser(input: $input) { id } }';
+    const cases = [
+      { email: 'not-an-email', password: PASSWORD, roles: ['BILLING'] },
+      { email: `${'x'.repeat(250)}@hospital.example`, password: PASSWORD, roles: ['BILLING'] },
+      { email: 'weak@hospital.example', password: 'short', roles: ['BILLING'] },
+      { email: 'same@hospital.example', password: 'same@hospital.example', roles: ['BILLING'] },
+      { email: 'role@hospital.example', password: PASSWORD, roles: ['SUPERUSER'] },
+      { email: 'long@hospital.example', password: 'x'.repeat(129), roles: ['BILLING'] },
+    ];
+    for (const input of cases) {
+      const response = await admin.request(create, { input });
+      expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('stop working at once when disabled, and work again when enabled', async () => {
     const staff = await aStaffMember(admin, ['BILLING']);
     await admin.data('mutation($id: ID!) { disableUser(id: $id) { active } }', { id: staff.userId });

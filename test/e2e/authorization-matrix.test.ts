@@ -1,0 +1,468 @@
+/**
+ * SPEC §2 as a table: every operation of the subgraphs that exist, tried by every role (and by an anonymous
+ * caller). An allowed cell must work; a denied cell must answer FORBIDDEN (UNAUTHENTICATED when anonymous), return
+ * no data, and change nothing.
+ *
+ * Decisions where SPEC §2 leaves room (see the closing note of the identity issue):
+ * - "own" for a DOCTOR is the doctor profile linked to their account; for a PATIENT their patient record.
+ * - RECEPTION may register and update any patient but not archive one (the table gives delete to ADMIN alone).
+ * - Accounts (staff creation, disabling, linking, key rotation, listing) are ADMIN's, as the issue says.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GraphClient, GraphResponse } from '../../platform/graphql/client.ts';
+import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import {
+  aDepartment,
+  aDoctor,
+  aPatient,
+  aSignedUpPatient,
+  aStaffMember,
+  BOOK,
+  slotAt,
+  untilBookable,
+  untilLinkable,
+  type Department,
+  type Doctor,
+} from '../builders.ts';
+
+type Role = 'ANONYMOUS' | 'PATIENT' | 'DOCTOR' | 'RECEPTION' | 'BILLING' | 'ADMIN';
+const ROLES: Role[] = ['ANONYMOUS', 'PATIENT', 'DOCTOR', 'RECEPTION', 'BILLING', 'ADMIN'];
+const SIGNED_IN: Role[] = ['PATIENT', 'DOCTOR', 'RECEPTION', 'BILLING', 'ADMIN'];
+
+interface Attempt {
+  response: GraphResponse;
+  /** For a write: true when what the operation targets is as it was before (checked after a refusal). */
+  unchanged?: () => Promise<boolean>;
+}
+
+interface Operation {
+  area: string;
+  name: string;
+  allowed: Role[];
+  run: (client: GraphClient) => Promise<Attempt>;
+}
+
+let graph: TestGraph;
+let admin: GraphClient;
+const clients = {} as Record<Role, GraphClient>;
+let department: Department;
+let doctor: Doctor;
+let otherDoctor: Doctor;
+let patientA: string;
+let patientB: string;
+let appointmentOfA: string;
+let appointmentOfB: string;
+let nextSlot = 0;
+
+const slot = () => slotAt(20 + Math.floor(nextSlot / 16), 9 + Math.floor((nextSlot++ % 16) / 2), (nextSlot % 2) * 30);
+
+async function book(patientId: string, withDoctor: Doctor = doctor): Promise<string> {
+  const data = await admin.data<{ bookAppointment: { id: string } }>(BOOK, {
+    input: { patientId, doctorId: withDoctor.id, departmentId: withDoctor.departmentId, startsAt: slot() },
+  });
+  return data.bookAppointment.id;
+}
+
+const read = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+  admin.data<T>(query, variables);
+const patientField = async (id: string, field: string) =>
+  (await read<{ patient: Record<string, unknown> }>(`query($id: ID!) { patient(id: $id) { ${field} } }`, { id }))
+    .patient[field];
+
+beforeAll(async () => {
+  graph = await startTestGraph();
+  admin = await graph.admin();
+  department = await aDepartment(admin);
+  const surgery = await aDepartment(admin);
+  doctor = await aDoctor(admin, department.id);
+  otherDoctor = await aDoctor(admin, surgery.id);
+  await untilLinkable(graph, doctor.id);
+  const a = await aSignedUpPatient(graph);
+  const b = await aSignedUpPatient(graph);
+  patientA = a.patientId;
+  patientB = b.patientId;
+  clients.ANONYMOUS = graph.client;
+  clients.PATIENT = a.client;
+  clients.DOCTOR = (await aStaffMember(admin, ['DOCTOR'], doctor.id)).client;
+  clients.RECEPTION = (await aStaffMember(admin, ['RECEPTION'])).client;
+  clients.BILLING = (await aStaffMember(admin, ['BILLING'])).client;
+  clients.ADMIN = admin;
+  await untilBookable(graph, { doctorIds: [doctor.id, otherDoctor.id], patientIds: [patientA, patientB] });
+  appointmentOfA = await book(patientA);
+  appointmentOfB = await book(patientB, otherDoctor);
+  // The doctor may read patient A once patients has learnt of their appointment.
+  await eventually(
+    async () =>
+      (await clients.DOCTOR.request('query($id: ID!) { patient(id: $id) { id } }', { id: patientA })).data?.patient,
+  );
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+const OPERATIONS: Operation[] = [
+  {
+    area: 'Patient profile',
+    name: "read the patient's own record (a patient of the doctor)",
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { patient(id: $id) { id familyName } }', { id: patientA }),
+    }),
+  },
+  {
+    area: 'Patient profile',
+    name: 'read a record of another patient, not a patient of the doctor',
+    allowed: ['RECEPTION', 'BILLING', 'ADMIN'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { patient(id: $id) { id familyName } }', { id: patientB }),
+    }),
+  },
+  {
+    area: 'Patient profile',
+    name: 'list patients',
+    allowed: ['DOCTOR', 'RECEPTION', 'BILLING', 'ADMIN'],
+    run: async (client) => ({ response: await client.request('{ patients { totalCount edges { node { id } } } }') }),
+  },
+  {
+    area: 'Patient profile',
+    name: 'register a patient',
+    allowed: ['RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (await read<{ patients: { totalCount: number } }>('{ patients(includeArchived: true) { totalCount } }'))
+          .patients.totalCount;
+      const before = await count();
+      const response = await client.request(
+        'mutation { registerPatient(input: { givenName: "New", familyName: "Patient", birthDate: "2001-01-01" }) { id } }',
+      );
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Patient profile',
+    name: "update the patient's own contact data",
+    allowed: ['PATIENT', 'RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const before = await patientField(patientA, 'phone');
+      const phone = `+1402555${String(1000 + nextSlot++).slice(-4)}`;
+      const response = await client.request(
+        'mutation($id: ID!, $phone: String) { updatePatient(id: $id, input: { phone: $phone }) { phone } }',
+        {
+          id: patientA,
+          phone,
+        },
+      );
+      return { response, unchanged: async () => (await patientField(patientA, 'phone')) === before };
+    },
+  },
+  {
+    area: 'Patient profile',
+    name: "update another patient's record",
+    allowed: ['RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const before = await patientField(patientB, 'familyName');
+      const response = await client.request(
+        'mutation($id: ID!, $name: String) { updatePatient(id: $id, input: { familyName: $name }) { familyName } }',
+        {
+          id: patientB,
+          name: `Renamed ${nextSlot++}`,
+        },
+      );
+      return { response, unchanged: async () => (await patientField(patientB, 'familyName')) === before };
+    },
+  },
+  {
+    area: 'Patient profile',
+    name: 'archive a patient',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const target = await aPatient(admin);
+      const response = await client.request('mutation($id: ID!) { deletePatient(id: $id) { active } }', {
+        id: target.id,
+      });
+      return { response, unchanged: async () => (await patientField(target.id, 'active')) === true };
+    },
+  },
+  {
+    area: 'Doctors, departments',
+    name: 'read doctors and departments',
+    allowed: SIGNED_IN,
+    run: async (client) => ({ response: await client.request('{ doctors { totalCount } departments { id name } }') }),
+  },
+  {
+    area: 'Doctors, departments',
+    name: 'create a department',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const count = async () => (await read<{ departments: unknown[] }>('{ departments { id } }')).departments.length;
+      const before = await count();
+      const code = `M${String(nextSlot++).padStart(4, '0')}`;
+      const response = await client.request(
+        'mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }',
+        {
+          input: { name: `Matrix ${code}`, code },
+        },
+      );
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Doctors, departments',
+    name: 'create a doctor',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (await read<{ doctors: { totalCount: number } }>('{ doctors { totalCount } }')).doctors.totalCount;
+      const before = await count();
+      const response = await client.request(
+        'mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }',
+        {
+          input: {
+            givenName: 'M',
+            familyName: 'Atrix',
+            departmentId: department.id,
+            specialization: 'Matrix',
+            consultationFeeAmount: 1,
+          },
+        },
+      );
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Doctors, departments',
+    name: 'update a doctor',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const specialization = async () =>
+        (
+          await read<{ doctor: { specialization: string } }>('query($id: ID!) { doctor(id: $id) { specialization } }', {
+            id: otherDoctor.id,
+          })
+        ).doctor.specialization;
+      const before = await specialization();
+      const response = await client.request(
+        'mutation($id: ID!, $s: String) { updateDoctor(id: $id, input: { specialization: $s }) { id } }',
+        {
+          id: otherDoctor.id,
+          s: `Specialty ${nextSlot++}`,
+        },
+      );
+      return { response, unchanged: async () => (await specialization()) === before };
+    },
+  },
+  {
+    area: 'Appointments',
+    name: 'book for the patient themself',
+    allowed: ['PATIENT', 'RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (
+          await read<{ appointments: { totalCount: number } }>(
+            'query($id: ID) { appointments(filter: { patientId: $id }) { totalCount } }',
+            { id: patientA },
+          )
+        ).appointments.totalCount;
+      const before = await count();
+      const response = await client.request(BOOK, {
+        input: { patientId: patientA, doctorId: doctor.id, departmentId: department.id, startsAt: slot() },
+      });
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Appointments',
+    name: 'book for another patient',
+    allowed: ['RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (
+          await read<{ appointments: { totalCount: number } }>(
+            'query($id: ID) { appointments(filter: { patientId: $id }) { totalCount } }',
+            { id: patientB },
+          )
+        ).appointments.totalCount;
+      const before = await count();
+      const response = await client.request(BOOK, {
+        input: { patientId: patientB, doctorId: doctor.id, departmentId: department.id, startsAt: slot() },
+      });
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Appointments',
+    name: "cancel the patient's own appointment",
+    allowed: ['PATIENT', 'RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const id = await book(patientA);
+      const response = await client.request('mutation($id: ID!) { cancelAppointment(id: $id) { status } }', { id });
+      const status = async () =>
+        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
+          .appointment.status;
+      return { response, unchanged: async () => (await status()) === 'PENDING' };
+    },
+  },
+  {
+    area: 'Appointments',
+    name: "cancel another patient's appointment",
+    allowed: ['RECEPTION', 'ADMIN'],
+    run: async (client) => {
+      const id = await book(patientB, otherDoctor);
+      const response = await client.request('mutation($id: ID!) { cancelAppointment(id: $id) { status } }', { id });
+      const status = async () =>
+        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
+          .appointment.status;
+      return { response, unchanged: async () => (await status()) === 'PENDING' };
+    },
+  },
+  {
+    area: 'Appointments',
+    name: "read the patient's own appointment with the doctor",
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { appointment(id: $id) { id status } }', { id: appointmentOfA }),
+    }),
+  },
+  {
+    area: 'Appointments',
+    name: "read another patient's appointment with another doctor",
+    allowed: ['RECEPTION', 'BILLING', 'ADMIN'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { appointment(id: $id) { id status } }', { id: appointmentOfB }),
+    }),
+  },
+  {
+    area: 'Appointments',
+    name: 'list appointments (each sees what is theirs to see)',
+    allowed: SIGNED_IN,
+    run: async (client) => ({ response: await client.request('{ appointments { totalCount } }') }),
+  },
+  {
+    area: 'Accounts',
+    name: 'read their own account',
+    allowed: SIGNED_IN,
+    run: async (client) => ({ response: await client.request('{ me { id roles } }') }),
+  },
+  {
+    area: 'Accounts',
+    name: 'list accounts',
+    allowed: ['ADMIN'],
+    run: async (client) => ({ response: await client.request('{ users { totalCount } }') }),
+  },
+  {
+    area: 'Accounts',
+    name: 'create a staff account',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (await read<{ users: { totalCount: number } }>('{ users { totalCount } }')).users.totalCount;
+      const before = await count();
+      const response = await client.request(
+        'mutation($input: CreateStaffUserInput!) { createStaffUser(input: $input) { id } }',
+        {
+          input: {
+            email: `matrix.${nextSlot++}@hospital.example`,
+            password: 'a long enough password',
+            roles: ['BILLING'],
+          },
+        },
+      );
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Accounts',
+    name: 'disable an account',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const target = await aStaffMember(admin, ['RECEPTION']);
+      const response = await client.request('mutation($id: ID!) { disableUser(id: $id) { active } }', {
+        id: target.userId,
+      });
+      return {
+        response,
+        unchanged: async () =>
+          (
+            await read<{ user: { active: boolean } }>('query($id: ID!) { user(id: $id) { active } }', {
+              id: target.userId,
+            })
+          ).user.active,
+      };
+    },
+  },
+  {
+    area: 'Accounts',
+    name: 'link an account to a doctor profile',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const target = await aStaffMember(admin, ['RECEPTION']);
+      const profile = await aDoctor(admin, department.id);
+      await untilLinkable(graph, profile.id);
+      const response = await client.request(
+        'mutation($user: ID!, $doctor: ID!) { linkDoctor(userId: $user, doctorId: $doctor) { id } }',
+        {
+          user: target.userId,
+          doctor: profile.id,
+        },
+      );
+      return {
+        response,
+        unchanged: async () =>
+          (
+            await read<{ user: { doctorId: string | null } }>('query($id: ID!) { user(id: $id) { doctorId } }', {
+              id: target.userId,
+            })
+          ).user.doctorId === null,
+      };
+    },
+  },
+  {
+    area: 'Accounts',
+    name: 'rotate the signing key',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const kids = async () =>
+        (
+          (await (
+            await fetch(graph.subgraphUrls.identity!.replace(/\/graphql$/, '/.well-known/jwks.json'))
+          ).json()) as { keys: { kid: string }[] }
+        ).keys
+          .map((key) => key.kid)
+          .join();
+      const before = await kids();
+      const response = await client.request('mutation { rotateSigningKey }');
+      return { response, unchanged: async () => (await kids()) === before };
+    },
+  },
+];
+
+const CELLS = OPERATIONS.flatMap((operation) =>
+  ROLES.map((role) => [operation.area, operation.name, role, operation.allowed.includes(role)] as const),
+);
+
+describe(`SPEC §2 (${OPERATIONS.length} operations × ${ROLES.length} callers = ${CELLS.length} cells)`, () => {
+  it.each(CELLS)('%s: %s — %s — allowed: %s', async (_area, name, role, allowed) => {
+    const operation = OPERATIONS.find((candidate) => candidate.name === name)!;
+    const { response, unchanged } = await operation.run(clients[role]);
+    if (allowed) {
+      expect(response.errors).toBeUndefined();
+      return;
+    }
+    expect(response.errors?.[0]?.extensions?.code).toBe(role === 'ANONYMOUS' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+    const data = (response.data ?? {}) as Record<string, unknown>;
+    expect(Object.values(data).every((value) => value === null)).toBe(true);
+    if (unchanged) expect(await unchanged()).toBe(true);
+  });
+
+  it('lets a doctor list exactly the patients they have or had an appointment with', async () => {
+    const stranger = await aPatient(admin);
+    const data = await clients.DOCTOR.data<{ patients: { edges: { node: { id: string } }[] } }>(
+      '{ patients(first: 100) { edges { node { id } } } }',
+    );
+    const ids = data.patients.edges.map((edge) => edge.node.id);
+    expect(ids).toContain(patientA);
+    expect(ids).not.toContain(stranger.id);
+    const all = await read<{ patients: { totalCount: number } }>('{ patients { totalCount } }');
+    expect(ids.length).toBeLessThan(all.patients.totalCount);
+  });
+});
