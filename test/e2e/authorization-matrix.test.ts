@@ -100,6 +100,46 @@ afterAll(async () => {
   await graph?.stop();
 });
 
+/** Booking a slot with the doctor for `patient()`, refused without a new appointment where not allowed. */
+function bookFor(name: string, patient: () => string, allowed: Role[]): Operation {
+  return {
+    area: 'Appointments',
+    name,
+    allowed,
+    run: async (client) => {
+      const count = async () =>
+        (
+          await read<{ appointments: { totalCount: number } }>(
+            'query($id: ID) { appointments(filter: { patientId: $id }) { totalCount } }',
+            { id: patient() },
+          )
+        ).appointments.totalCount;
+      const before = await count();
+      const response = await client.request(BOOK, {
+        input: { patientId: patient(), doctorId: doctor.id, departmentId: department.id, startsAt: slot() },
+      });
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  };
+}
+
+/** Cancelling a fresh appointment made by `appointment()`, left PENDING where not allowed. */
+function cancelFor(name: string, appointment: () => Promise<string>, allowed: Role[]): Operation {
+  return {
+    area: 'Appointments',
+    name,
+    allowed,
+    run: async (client) => {
+      const id = await appointment();
+      const response = await client.request('mutation($id: ID!) { cancelAppointment(id: $id) { status } }', { id });
+      const status = async () =>
+        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
+          .appointment.status;
+      return { response, unchanged: async () => (await status()) === 'PENDING' };
+    },
+  };
+}
+
 const OPERATIONS: Operation[] = [
   {
     area: 'Patient profile',
@@ -251,70 +291,10 @@ const OPERATIONS: Operation[] = [
       return { response, unchanged: async () => (await specialization()) === before };
     },
   },
-  {
-    area: 'Appointments',
-    name: 'book for the patient themself',
-    allowed: ['PATIENT', 'RECEPTION', 'ADMIN'],
-    run: async (client) => {
-      const count = async () =>
-        (
-          await read<{ appointments: { totalCount: number } }>(
-            'query($id: ID) { appointments(filter: { patientId: $id }) { totalCount } }',
-            { id: patientA },
-          )
-        ).appointments.totalCount;
-      const before = await count();
-      const response = await client.request(BOOK, {
-        input: { patientId: patientA, doctorId: doctor.id, departmentId: department.id, startsAt: slot() },
-      });
-      return { response, unchanged: async () => (await count()) === before };
-    },
-  },
-  {
-    area: 'Appointments',
-    name: 'book for another patient',
-    allowed: ['RECEPTION', 'ADMIN'],
-    run: async (client) => {
-      const count = async () =>
-        (
-          await read<{ appointments: { totalCount: number } }>(
-            'query($id: ID) { appointments(filter: { patientId: $id }) { totalCount } }',
-            { id: patientB },
-          )
-        ).appointments.totalCount;
-      const before = await count();
-      const response = await client.request(BOOK, {
-        input: { patientId: patientB, doctorId: doctor.id, departmentId: department.id, startsAt: slot() },
-      });
-      return { response, unchanged: async () => (await count()) === before };
-    },
-  },
-  {
-    area: 'Appointments',
-    name: "cancel the patient's own appointment",
-    allowed: ['PATIENT', 'RECEPTION', 'ADMIN'],
-    run: async (client) => {
-      const id = await book(patientA);
-      const response = await client.request('mutation($id: ID!) { cancelAppointment(id: $id) { status } }', { id });
-      const status = async () =>
-        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
-          .appointment.status;
-      return { response, unchanged: async () => (await status()) === 'PENDING' };
-    },
-  },
-  {
-    area: 'Appointments',
-    name: "cancel another patient's appointment",
-    allowed: ['RECEPTION', 'ADMIN'],
-    run: async (client) => {
-      const id = await book(patientB, otherDoctor);
-      const response = await client.request('mutation($id: ID!) { cancelAppointment(id: $id) { status } }', { id });
-      const status = async () =>
-        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
-          .appointment.status;
-      return { response, unchanged: async () => (await status()) === 'PENDING' };
-    },
-  },
+  bookFor('book for the patient themself', () => patientA, ['PATIENT', 'RECEPTION', 'ADMIN']),
+  bookFor('book for another patient', () => patientB, ['RECEPTION', 'ADMIN']),
+  cancelFor("cancel the patient's own appointment", () => book(patientA), ['PATIENT', 'RECEPTION', 'ADMIN']),
+  cancelFor("cancel another patient's appointment", () => book(patientB, otherDoctor), ['RECEPTION', 'ADMIN']),
   {
     area: 'Appointments',
     name: "read the patient's own appointment with the doctor",
