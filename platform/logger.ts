@@ -11,6 +11,8 @@ export type { Logger };
 const SENSITIVE_KEYS = [
   'password',
   'newPassword',
+  'currentPassword',
+  'resetToken',
   'passwordHash',
   'token',
   'accessToken',
