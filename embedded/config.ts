@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { baseEnv, databaseEnv, internalAuthEnv, kafkaEnv } from '../platform/config.ts';
 import { gatewayCommonEnv } from '../gateway/config.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
+import { appointmentsEnv } from '../subgraphs/appointments/subgraph.ts';
 
 export const embeddedEnvSchema = z.object({
   ...baseEnv,
@@ -13,6 +14,7 @@ export const embeddedEnvSchema = z.object({
   ...kafkaEnv,
   ...internalAuthEnv,
   ...identityEnv,
+  ...appointmentsEnv,
   ...gatewayCommonEnv,
   /** Interface the in-process subgraphs listen on (each on a free port); only the gateway talks to them. */
   HMS_SUBGRAPH_HOST: z.string().default('127.0.0.1'),

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createGateway } from '../gateway/gateway.ts';
-import { secretOrGenerate } from '../platform/config.ts';
+import { clinicHours, secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
 import { defineSubgraph, type Subgraph } from '../platform/subgraph.ts';
@@ -13,6 +13,7 @@ import type { EventTransport } from '../platform/events/transport.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { subgraphDefinitions } from '../subgraphs/index.ts';
 import { identitySettings, JWKS_PATH, REVOCATIONS_PATH } from '../subgraphs/identity/subgraph.ts';
+import { schedulingPolicy } from '../subgraphs/appointments/subgraph.ts';
 import type { EmbeddedEnv } from './config.ts';
 
 export interface GraphOptions {
@@ -71,13 +72,18 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     transport,
     logger,
     internalTokenSecret,
-    hospital: { timeZone: env.HMS_TIMEZONE, currency: env.HMS_CURRENCY },
+    hospital: {
+      timeZone: env.HMS_TIMEZONE,
+      currency: env.HMS_CURRENCY,
+      clinicHours: clinicHours(env.HMS_CLINIC_HOURS),
+    },
     clock: options.clock ?? (() => new Date()),
     // Filled in as the subgraphs start; only read when a request runs.
     peerUrl: (name: string) => subgraphUrls[name]?.replace(/\/graphql$/, ''),
   };
   const identity = identitySettings(env, production);
-  const subgraphs = subgraphDefinitions({ identity }).map((definition) => defineSubgraph(definition, deps));
+  const scheduling = schedulingPolicy(env, deps.hospital.clinicHours);
+  const subgraphs = subgraphDefinitions({ identity, scheduling }).map((definition) => defineSubgraph(definition, deps));
 
   const started: Subgraph[] = [];
   const stopSubgraphs = async (): Promise<void> => {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { defaultSubgraphUrl, SUBGRAPHS } from '../schema/catalog.ts';
+import { parseTimeOfDay } from './time.ts';
 
 /** Raised when the environment does not satisfy a process's config schema; lists every problem. */
 export class ConfigError extends Error {
@@ -64,7 +65,19 @@ export const baseEnv = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
     .default('USD'),
+  /** Clinic hours, `HH:MM-HH:MM` in the hospital's time zone: every slot lies inside them (SPEC §3). */
+  HMS_CLINIC_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM, e.g. 09:00-18:00')
+    .refine((hours) => hours.split('-')[0]! < hours.split('-')[1]!, 'must open before it closes')
+    .default('09:00-18:00'),
 };
+
+/** Clinic hours as minutes after midnight, from `HMS_CLINIC_HOURS`. */
+export function clinicHours(value: string): { opensAt: number; closesAt: number } {
+  const [opens, closes] = value.split('-');
+  return { opensAt: parseTimeOfDay(opens!), closesAt: parseTimeOfDay(closes!) };
+}
 
 /** Where a process keeps its data: real PostgreSQL when `DATABASE_URL` is set, else embedded PGlite. */
 export const databaseEnv = {

@@ -4,7 +4,7 @@
  * Each `subgraphs/<name>/main.ts` is one call to `runSubgraphProcess`.
  */
 import { z } from 'zod';
-import { configuredSubgraphUrls, loadConfig, subgraphEnv } from './config.ts';
+import { clinicHours, configuredSubgraphUrls, loadConfig, subgraphEnv } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createTransport, openDatabase, runProcess } from './process.ts';
 import type { Subgraph, SubgraphDependencies } from './subgraph.ts';
@@ -59,7 +59,11 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
         transport,
         logger,
         internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
-        hospital: { timeZone: env.HMS_TIMEZONE, currency: env.HMS_CURRENCY },
+        hospital: {
+          timeZone: env.HMS_TIMEZONE,
+          currency: env.HMS_CURRENCY,
+          clinicHours: clinicHours(env.HMS_CLINIC_HOURS),
+        },
         clock: () => new Date(),
         peerUrl: (peer) => peerUrls[peer],
       },

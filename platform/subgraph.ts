@@ -27,6 +27,8 @@ export interface HospitalSettings {
   timeZone: string;
   /** ISO 4217 currency of all money. */
   currency: string;
+  /** Clinic hours in minutes after midnight, in `timeZone` (SPEC §3). */
+  clinicHours: { opensAt: number; closesAt: number };
 }
 
 /** What a process hands to each subgraph it runs. */

@@ -9,16 +9,22 @@ export function dateIn(timeZone: string, instant: Date): string {
   return DateTime.fromJSDate(instant, { zone: timeZone }).toISODate()!;
 }
 
-/** The wall-clock time of `instant` in `timeZone`. */
-export function wallClockIn(
-  timeZone: string,
-  instant: Date,
-): { hour: number; minute: number; second: number; millisecond: number } {
-  const local = DateTime.fromJSDate(instant, { zone: timeZone });
-  return { hour: local.hour, minute: local.minute, second: local.second, millisecond: local.millisecond };
+/** `HH:MM` for a time of day given in minutes after midnight. */
+export function formatTimeOfDay(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
-/** Adds minutes to an instant (absolute time: unaffected by daylight-saving changes). */
-export function addMinutes(instant: Date, minutes: number): Date {
-  return new Date(instant.getTime() + minutes * 60_000);
+/** Minutes after midnight of `HH:MM` (00:00 to 24:00). */
+export function parseTimeOfDay(time: string): number {
+  const [hours, minutes] = time.split(':').map(Number);
+  return hours! * 60 + minutes!;
+}
+
+/** The same hours (minutes after midnight) on every weekday, Monday (1) to Friday (5). */
+export function weekdayHours(opensAt: number, closesAt: number): { weekday: number; opens: string; closes: string }[] {
+  return [1, 2, 3, 4, 5].map((weekday) => ({
+    weekday,
+    opens: formatTimeOfDay(opensAt),
+    closes: formatTimeOfDay(closesAt),
+  }));
 }

@@ -12,16 +12,11 @@ import { openEmbeddedPostgres } from '../platform/db/embedded-postgres.ts';
 import { createOrm, migrate } from '../platform/db/orm.ts';
 import { eventingEntities } from '../platform/events/outbox.entity.ts';
 import { createLogger } from '../platform/logger.ts';
-import { subgraphDefinitions } from '../subgraphs/index.ts';
+import { subgraphDefinitionsForTools } from '../subgraphs/index.ts';
+import { DEFAULT_POLICY } from '../subgraphs/appointments/appointment.rules.ts';
 
 const [name, label] = process.argv.slice(2);
-const definitions = subgraphDefinitions({
-  identity: {
-    admin: {},
-    tokens: { issuer: 'migration', audience: 'migration', accessTokenTtlSeconds: 60, refreshTokenTtlDays: 1 },
-    production: false,
-  },
-});
+const definitions = subgraphDefinitionsForTools();
 const definition = definitions.find((candidate) => candidate.name === name);
 if (!definition) {
   console.error(
@@ -46,7 +41,7 @@ try {
   // The ORM cannot see hand-written exclusion constraints (`*_excl`) and proposes to drop them: never let it.
   const code = result.code
     .split('\n')
-    .filter((line) => !/drop constraint "[a-z0-9_]+_excl"/.test(line))
+    .filter((line) => !/(drop|add) constraint "[a-z0-9_]+_excl"/.test(line))
     .join('\n');
   const upBody = code.slice(code.indexOf('up()'), code.indexOf('down()'));
   if (!path || !upBody.includes('addSql')) {

@@ -4,6 +4,7 @@
  */
 import type { RequestContext } from '../platform/graphql/context.ts';
 import type { SubgraphDefinition } from '../platform/subgraph.ts';
+import { DEFAULT_POLICY, type SchedulingPolicy } from './appointments/appointment.rules.ts';
 import { appointmentsSubgraph } from './appointments/subgraph.ts';
 import { doctorsSubgraph } from './doctors/subgraph.ts';
 import { identitySubgraph, type IdentitySettings } from './identity/subgraph.ts';
@@ -12,6 +13,7 @@ import { patientsSubgraph } from './patients/subgraph.ts';
 /** Settings some subgraphs need beyond `SubgraphDependencies`. */
 export interface GraphSettings {
   identity: IdentitySettings;
+  scheduling: SchedulingPolicy;
 }
 
 /** The definition of every subgraph, in catalog order. */
@@ -20,6 +22,18 @@ export function subgraphDefinitions(settings: GraphSettings): SubgraphDefinition
     identitySubgraph(settings.identity),
     patientsSubgraph,
     doctorsSubgraph,
-    appointmentsSubgraph,
+    appointmentsSubgraph(settings.scheduling),
   ] as unknown as SubgraphDefinition<RequestContext>[];
+}
+
+/** Every definition with placeholder settings, for tools that need only entities and migrations. */
+export function subgraphDefinitionsForTools(): SubgraphDefinition<RequestContext>[] {
+  return subgraphDefinitions({
+    identity: {
+      admin: {},
+      tokens: { issuer: 'tools', audience: 'tools', accessTokenTtlSeconds: 60, refreshTokenTtlDays: 1 },
+      production: false,
+    },
+    scheduling: DEFAULT_POLICY,
+  });
 }

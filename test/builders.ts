@@ -95,11 +95,18 @@ export const BOOK = `mutation($input: BookAppointmentInput!) {
   bookAppointment(input: $input) { id status startsAt endsAt patient { id } doctor { id } department { id } }
 }`;
 
-/** A slot start `days` days from now at `hour:minute` UTC. */
-export function slotAt(days: number, hour: number, minute = 0): string {
+/**
+ * A slot start on the `workday`-th working day (Monday to Friday) after today, at `hour:minute` UTC: far enough
+ * ahead for the lead time, and on a day the default working hours cover.
+ */
+export function slotAt(workday: number, hour: number, minute = 0): string {
   const date = new Date();
-  date.setUTCDate(date.getUTCDate() + days);
   date.setUTCHours(hour, minute, 0, 0);
+  for (let found = 0; found < workday;) {
+    date.setUTCDate(date.getUTCDate() + 1);
+    const weekday = date.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) found++;
+  }
   return date.toISOString();
 }
 

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { subgraphDefinitions } from '../../subgraphs/index.ts';
+import { subgraphDefinitionsForTools } from '../../subgraphs/index.ts';
+import { DEFAULT_POLICY } from '../../subgraphs/appointments/appointment.rules.ts';
 import { openTestDatabase, type TestDatabaseHandle } from '../testing/orm.ts';
 import { migrationsApplied, withoutHandWrittenConstraints } from './orm.ts';
 
-const definitions = subgraphDefinitions({
-  identity: {
-    admin: {},
-    tokens: { issuer: 'test', audience: 'test', accessTokenTtlSeconds: 60, refreshTokenTtlDays: 1 },
-    production: false,
-  },
-});
+const definitions = subgraphDefinitionsForTools();
 
 describe('migrations', () => {
   let handle: TestDatabaseHandle;

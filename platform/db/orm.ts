@@ -87,7 +87,7 @@ export async function migrationsApplied(orm: Orm): Promise<boolean> {
 export function withoutHandWrittenConstraints(sql: string): string {
   return sql
     .split('\n')
-    .filter((line) => !/drop constraint "[a-z0-9_]+_excl"/.test(line))
+    .filter((line) => !/(drop|add) constraint "[a-z0-9_]+_excl"/.test(line))
     .join('\n')
     .trim();
 }

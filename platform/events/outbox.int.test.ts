@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { appointmentsSubgraph } from '../../subgraphs/appointments/subgraph.ts';
+import { DEFAULT_POLICY } from '../../subgraphs/appointments/appointment.rules.ts';
 import { DoctorReplica } from '../../subgraphs/appointments/appointment.entity.ts';
 import type { Orm } from '../db/orm.ts';
 import { createLogger } from '../logger.ts';
@@ -49,7 +50,7 @@ describe('the transactional outbox', () => {
   let orm: Orm;
   beforeAll(async () => {
     handle = await openTestDatabase();
-    orm = await handle.orm(appointmentsSubgraph);
+    orm = await handle.orm(appointmentsSubgraph(DEFAULT_POLICY));
   });
   afterAll(async () => {
     await handle?.close();
@@ -106,7 +107,7 @@ describe('idempotent consumers', () => {
   let orm: Orm;
   beforeAll(async () => {
     handle = await openTestDatabase();
-    orm = await handle.orm(appointmentsSubgraph);
+    orm = await handle.orm(appointmentsSubgraph(DEFAULT_POLICY));
   });
   afterAll(async () => {
     await handle?.close();

@@ -4,6 +4,9 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { Appointment, DoctorReplica, PatientReplica } from './appointment.entity.ts';
 import type { AppointmentFilter } from './appointment.inputs.ts';
+import { ACTIVE_STATUSES } from './appointment.rules.ts';
+
+const ACTIVE_SQL = ACTIVE_STATUSES.map((status) => `'${status}'`).join(', ');
 
 export class AppointmentRepository {
   readonly #em: EntityManager;
@@ -25,12 +28,54 @@ export class AppointmentRepository {
     return this.#em.findOne(Appointment, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
+  findBySource(system: string, value: string): Promise<Appointment | null> {
+    return this.#em.findOne(Appointment, { sourceSystem: system, sourceValue: value });
+  }
+
   doctor(doctorId: string): Promise<DoctorReplica | null> {
     return this.#em.findOne(DoctorReplica, { doctorId });
   }
 
   patient(patientId: string): Promise<PatientReplica | null> {
     return this.#em.findOne(PatientReplica, { patientId });
+  }
+
+  /** A doctor's active appointments starting in [from, to). */
+  activeOfDoctor(doctorId: string, from: Date, to: Date): Promise<Appointment[]> {
+    return this.#em.find(
+      Appointment,
+      { doctorId, status: { $in: [...ACTIVE_STATUSES] }, startsAt: { $gte: from, $lt: to } },
+      { orderBy: { startsAt: 'asc' } },
+    );
+  }
+
+  /**
+   * Takes one place of the doctor's daily cap on `day` ([dayStart, dayEnd) in the hospital's time zone), under
+   * the counter row's lock. A day without a counter yet starts from the active appointments it really has.
+   *
+   * @returns false when the day is full (nothing changes).
+   */
+  async takeDailyPlace(doctorId: string, day: string, dayStart: Date, dayEnd: Date, cap: number): Promise<boolean> {
+    const rows = await this.#em.execute<{ active_count: number }[]>(
+      `insert into "appointments"."doctor_day" ("doctor_id", "day", "active_count")
+         select ?, ?::date, count(*) + 1 from "appointments"."appointment"
+         where "doctor_id" = ? and "starts_at" >= ? and "starts_at" < ? and "status" in (${ACTIVE_SQL})
+         having count(*) < ?
+       on conflict ("doctor_id", "day") do update set "active_count" = "doctor_day"."active_count" + 1
+         where "doctor_day"."active_count" < ?
+       returning "active_count"`,
+      [doctorId, day, doctorId, dayStart, dayEnd, cap, cap],
+    );
+    return rows.length === 1;
+  }
+
+  /** Gives back the place of an appointment that stops being active (cancelled, rejected, over, moved away). */
+  async releaseDailyPlace(doctorId: string, day: string): Promise<void> {
+    await this.#em.execute(
+      `update "appointments"."doctor_day" set "active_count" = "active_count" - 1
+       where "doctor_id" = ? and "day" = ?::date and "active_count" > 0`,
+      [doctorId, day],
+    );
   }
 
   /** One page by (start, id), reading `limit + 1` rows. */

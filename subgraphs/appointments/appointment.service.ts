@@ -1,38 +1,59 @@
 /**
- * Booking and the appointment lifecycle: who may act on which appointment (SPEC §2), the scheduling rules
- * (SPEC §3, from `appointment.rules.ts`), and the `appointment-events` every change raises in the same
- * transaction. Overlaps are refused by the database's exclusion constraints, whatever the concurrency.
+ * Reading appointments and moving them through their lifecycle (SPEC §3): who may act on which appointment
+ * (SPEC §2), the transition rules, the fees a late cancellation or a no-show owes, and one `appointment-events`
+ * event per transition, written in the same transaction. Booking and rescheduling are in `booking.service.ts`.
  */
 import { z } from 'zod';
-import { hasAnyRole, type Principal } from '../../platform/auth/principal.ts';
+import { hasAnyRole, type Principal, type Role } from '../../platform/auth/principal.ts';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { BadUserInputError, DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
+import { DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
-import { Appointment } from './appointment.entity.ts';
+import type { Appointment } from './appointment.entity.ts';
 import {
   APPOINTMENT_TOPIC,
   AppointmentEvent,
   type AppointmentCancelledPayload,
   type AppointmentEventPayload,
+  type AppointmentMarkedNoShowPayload,
+  type AppointmentRejectedPayload,
 } from './appointment.events.ts';
-import type { AppointmentFilter, BookAppointmentInput } from './appointment.inputs.ts';
+import type { AppointmentFilter } from './appointment.inputs.ts';
 import { AppointmentRepository } from './appointment.repository.ts';
 import {
-  departmentViolation,
-  slotEnd,
-  slotShapeViolation,
+  ACTIVE_STATUSES,
+  cancellationCharge,
+  hospitalDay,
+  noShowCharge,
+  noShowViolation,
   transitionViolation,
+  type AppointmentStatus,
   type SchedulingPolicy,
 } from './appointment.rules.ts';
 
 /** Appointments are listed by (start, id). */
 const START_CURSOR = z.tuple([z.iso.datetime(), z.uuid()]);
 
-/** Roles that see and manage every appointment (SPEC §2). */
-const FRONT_DESK = ['ADMIN', 'RECEPTION'] as const;
+/** Roles that read every appointment (SPEC §2). */
 const READ_ALL = ['ADMIN', 'RECEPTION', 'BILLING'] as const;
+
+/**
+ * Who may make each transition (SPEC §2): the patient or the front desk book, reschedule and cancel; the doctor of
+ * the appointment accepts, rejects and completes; the doctor or reception check in and mark no-shows; admins do
+ * anything.
+ */
+const ACTORS: Record<
+  'accept' | 'reject' | 'cancel' | 'checkIn' | 'complete' | 'markNoShow',
+  { roles: Role[]; ownDoctor: boolean; ownPatient: boolean }
+> = {
+  accept: { roles: ['ADMIN'], ownDoctor: true, ownPatient: false },
+  reject: { roles: ['ADMIN'], ownDoctor: true, ownPatient: false },
+  cancel: { roles: ['ADMIN', 'RECEPTION'], ownDoctor: false, ownPatient: true },
+  checkIn: { roles: ['ADMIN', 'RECEPTION'], ownDoctor: true, ownPatient: false },
+  complete: { roles: ['ADMIN'], ownDoctor: true, ownPatient: false },
+  markNoShow: { roles: ['ADMIN', 'RECEPTION'], ownDoctor: true, ownPatient: false },
+};
 
 export interface AppointmentServiceDependencies {
   em: EntityManager;
@@ -50,6 +71,9 @@ export const payloadOf = (appointment: Appointment): AppointmentEventPayload => 
   startsAt: appointment.startsAt.toISOString(),
   endsAt: appointment.endsAt.toISOString(),
   status: appointment.status,
+  consultationFee: { amount: appointment.consultationFeeAmount, currency: appointment.feeCurrency },
+  rescheduleCount: appointment.rescheduleCount,
+  imported: appointment.imported,
 });
 
 /**
@@ -61,13 +85,15 @@ export const payloadOf = (appointment: Appointment): AppointmentEventPayload => 
 export function scopeFilter(principal: Principal | null, filter: AppointmentFilter): AppointmentFilter {
   if (hasAnyRole(principal, READ_ALL)) return filter;
   if (principal?.roles.includes('DOCTOR') && principal.doctorId) {
-    if (filter.doctorId && filter.doctorId !== principal.doctorId)
+    if (filter.doctorId && filter.doctorId !== principal.doctorId) {
       throw new ForbiddenError("You may not read another doctor's appointments.");
+    }
     return { ...filter, doctorId: principal.doctorId };
   }
   if (principal?.roles.includes('PATIENT') && principal.patientId) {
-    if (filter.patientId && filter.patientId !== principal.patientId)
+    if (filter.patientId && filter.patientId !== principal.patientId) {
       throw new ForbiddenError("You may not read another patient's appointments.");
+    }
     return { ...filter, patientId: principal.patientId };
   }
   throw new ForbiddenError('You may not read appointments.');
@@ -125,98 +151,125 @@ export class AppointmentService {
     );
   }
 
-  /**
-   * Books a slot: `PENDING` until the doctor accepts. Emits `AppointmentBooked`.
-   *
-   * @throws ForbiddenError when a patient books for someone else.
-   * @throws BadUserInputError for an unknown, archived or deceased patient, or an unknown or inactive doctor.
-   * @throws DomainError INVALID_SLOT, DEPARTMENT_MISMATCH; SLOT_UNAVAILABLE and PATIENT_DOUBLE_BOOKED come from
-   *   the exclusion constraints, mapped by the transport.
-   */
-  async book(input: BookAppointmentInput): Promise<Appointment> {
-    const principal = this.#actor.principal;
-    if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== input.patientId) {
-      throw new ForbiddenError('Patients may book only for themselves.');
-    }
-    this.#check(
-      slotShapeViolation(input.startsAt, this.#timeZone, this.#policy),
-      'The slot must start on the hour or half hour and last one slot.',
-    );
+  /** The doctor accepts a `PENDING` appointment: `CONFIRMED`, event `AppointmentConfirmed`. */
+  accept(id: string): Promise<Appointment> {
+    return this.#transition(id, 'accept', 'CONFIRMED', (appointment) => ({
+      type: AppointmentEvent.Confirmed,
+      payload: payloadOf(appointment),
+    }));
+  }
 
-    return this.#em.transactional(async (em) => {
-      const repository = new AppointmentRepository(em);
-      const [patient, doctor] = await Promise.all([
-        repository.patient(input.patientId),
-        repository.doctor(input.doctorId),
-      ]);
-      // A patient booking for themself is known to exist from their verified token (identity reserved their
-      // record at sign-up), even before this subgraph's copy has caught up; an archived or deceased one is not.
-      const selfBooking = principal?.roles.includes('PATIENT') && principal.patientId === input.patientId;
-      if (patient ? !patient.active : !selfBooking) {
-        throw new BadUserInputError(`input.patientId: no bookable patient ${input.patientId}`, 'input.patientId');
-      }
-      if (!doctor?.active)
-        throw new BadUserInputError(`input.doctorId: no active doctor ${input.doctorId}`, 'input.doctorId');
-      this.#check(
-        departmentViolation(input.departmentId, doctor.departmentId),
-        'The doctor does not work in this department.',
-      );
-
-      const appointment = em.create(Appointment, {
-        patientId: input.patientId,
-        doctorId: input.doctorId,
-        departmentId: input.departmentId,
-        startsAt: input.startsAt,
-        endsAt: slotEnd(input.startsAt, this.#policy),
-        status: 'PENDING',
-        reason: input.reason ?? null,
-        cancelledAt: null,
-        cancellationReason: null,
-      });
-      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
-        type: AppointmentEvent.Booked,
-        aggregateId: appointment.id,
-        payload: payloadOf(appointment),
-      });
-      return appointment;
+  /** The doctor declines a `PENDING` appointment: `REJECTED`, the slot freed, event `AppointmentRejected`. */
+  reject(id: string, reason: string | null): Promise<Appointment> {
+    return this.#transition(id, 'reject', 'REJECTED', (appointment) => {
+      appointment.rejectionReason = reason;
+      const payload: AppointmentRejectedPayload = { ...payloadOf(appointment), reason };
+      return { type: AppointmentEvent.Rejected, payload };
     });
   }
 
   /**
-   * Cancels a `PENDING` or `CONFIRMED` appointment and emits `AppointmentCancelled`.
-   *
-   * @throws NotFoundError; ForbiddenError for a patient cancelling someone else's; INVALID_STATUS_TRANSITION.
+   * Cancels a `PENDING` or `CONFIRMED` appointment, frees the slot and records the fee band (SPEC §3): more than
+   * 2 h before the start nothing is owed (anything paid is refunded), later the late fee. Event
+   * `AppointmentCancelled` with the fee owed.
    */
-  async cancel(id: string, reason: string | null): Promise<Appointment> {
-    return this.#em.transactional(async (em) => {
-      const appointment = await new AppointmentRepository(em).findForUpdate(id);
-      if (!appointment) throw new NotFoundError('Appointment', id);
-      const principal = this.#actor.principal;
-      if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== appointment.patientId) {
-        throw new ForbiddenError('Patients may cancel only their own appointments.');
-      }
-      this.#check(
-        transitionViolation(appointment.status, 'CANCELLED'),
-        `An appointment that is ${appointment.status} cannot be cancelled.`,
+  cancel(id: string, reason: string | null): Promise<Appointment> {
+    return this.#transition(id, 'cancel', 'CANCELLED', (appointment) => {
+      const cancelledAt = this.#clock();
+      const charge = cancellationCharge(
+        appointment.startsAt,
+        cancelledAt,
+        appointment.consultationFeeAmount,
+        this.#policy,
       );
-      appointment.status = 'CANCELLED';
-      appointment.cancelledAt = this.#clock();
-      appointment.cancellationReason = reason;
+      Object.assign(appointment, {
+        cancelledAt,
+        cancellationReason: reason,
+        cancellationBand: charge.band,
+        feeOwedAmount: charge.amount,
+      });
       const payload: AppointmentCancelledPayload = {
         ...payloadOf(appointment),
-        cancelledAt: appointment.cancelledAt.toISOString(),
+        cancelledAt: cancelledAt.toISOString(),
         reason,
+        band: charge.band,
+        feeOwed: { amount: charge.amount, currency: appointment.feeCurrency },
       };
-      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
-        type: AppointmentEvent.Cancelled,
-        aggregateId: appointment.id,
-        payload,
-      });
+      return { type: AppointmentEvent.Cancelled, payload };
+    });
+  }
+
+  /** The patient has arrived: `CONFIRMED` → `CHECKED_IN`, event `AppointmentCheckedIn`. */
+  checkIn(id: string): Promise<Appointment> {
+    return this.#transition(id, 'checkIn', 'CHECKED_IN', (appointment) => ({
+      type: AppointmentEvent.CheckedIn,
+      payload: payloadOf(appointment),
+    }));
+  }
+
+  /** The visit is over: `CHECKED_IN` → `COMPLETED`, event `AppointmentCompleted` with the fee at booking time. */
+  complete(id: string): Promise<Appointment> {
+    return this.#transition(id, 'complete', 'COMPLETED', (appointment) => ({
+      type: AppointmentEvent.Completed,
+      payload: payloadOf(appointment),
+    }));
+  }
+
+  /**
+   * The patient did not come: `CONFIRMED` → `NO_SHOW`, only once the slot has started; the no-show fee is owed.
+   * Event `AppointmentMarkedNoShow`.
+   */
+  markNoShow(id: string): Promise<Appointment> {
+    return this.#transition(id, 'markNoShow', 'NO_SHOW', (appointment) => {
+      const violation = noShowViolation({ status: 'CONFIRMED', startsAt: appointment.startsAt }, this.#clock());
+      if (violation) throw new DomainError(violation, 'A no-show can be marked only once the slot has started.');
+      appointment.feeOwedAmount = noShowCharge(appointment.consultationFeeAmount, this.#policy);
+      const payload: AppointmentMarkedNoShowPayload = {
+        ...payloadOf(appointment),
+        feeOwed: { amount: appointment.feeOwedAmount, currency: appointment.feeCurrency },
+      };
+      return { type: AppointmentEvent.MarkedNoShow, payload };
+    });
+  }
+
+  /**
+   * One lifecycle transition: lock the row, check who acts and whether the lifecycle allows it, change, free the
+   * day's place when the appointment stops being active, and emit the event `change` describes.
+   *
+   * @throws NotFoundError; ForbiddenError (SPEC §2); INVALID_STATUS_TRANSITION (SPEC §3).
+   */
+  async #transition(
+    id: string,
+    action: keyof typeof ACTORS,
+    to: AppointmentStatus,
+    change: (appointment: Appointment) => { type: string; payload: AppointmentEventPayload },
+  ): Promise<Appointment> {
+    return this.#em.transactional(async (em) => {
+      const repository = new AppointmentRepository(em);
+      const appointment = await repository.findForUpdate(id);
+      if (!appointment) throw new NotFoundError('Appointment', id);
+      this.#authorize(action, appointment);
+      const violation = transitionViolation(appointment.status, to);
+      if (violation)
+        throw new DomainError(violation, `An appointment that is ${appointment.status} cannot become ${to}.`);
+      const wasActive = ACTIVE_STATUSES.includes(appointment.status);
+      appointment.status = to;
+      const event = change(appointment);
+      if (wasActive && !ACTIVE_STATUSES.includes(to)) {
+        await repository.releaseDailyPlace(appointment.doctorId, hospitalDay(appointment.startsAt, this.#timeZone));
+      }
+      emitEvent(em, APPOINTMENT_TOPIC, this.#actor, { ...event, aggregateId: appointment.id });
       return appointment;
     });
   }
 
-  #check(violation: string | null, message: string): void {
-    if (violation) throw new DomainError(violation, message);
+  #authorize(action: keyof typeof ACTORS, appointment: Appointment): void {
+    const rule = ACTORS[action];
+    const principal = this.#actor.principal;
+    const allowed =
+      hasAnyRole(principal, rule.roles) ||
+      (rule.ownDoctor && principal?.roles.includes('DOCTOR') && principal.doctorId === appointment.doctorId) ||
+      (rule.ownPatient && principal?.roles.includes('PATIENT') && principal.patientId === appointment.patientId);
+    if (!allowed) throw new ForbiddenError('You may not do this to this appointment.');
   }
 }

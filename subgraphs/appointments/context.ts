@@ -5,10 +5,12 @@ import type { RequestContext } from '../../platform/graphql/context.ts';
 import type { Connection } from '../../platform/graphql/pagination.ts';
 import type { Appointment } from './appointment.entity.ts';
 import type { AppointmentService } from './appointment.service.ts';
+import type { BookingService } from './booking.service.ts';
 
 export interface Context extends RequestContext {
   em: EntityManager;
   appointments: AppointmentService;
+  bookings: BookingService;
   loaders: {
     appointmentById: DataLoader<string, Appointment | null>;
   };

@@ -1,5 +1,7 @@
 /** Runs the appointments subgraph as its own process: `node subgraphs/appointments/main.ts` (see docker-compose.yml). */
 import { runSubgraphProcess } from '../../platform/subgraph-process.ts';
-import { createAppointmentsSubgraph } from './subgraph.ts';
+import { appointmentsEnv, createAppointmentsSubgraph, schedulingPolicy } from './subgraph.ts';
 
-await runSubgraphProcess('appointments', {}, (deps) => createAppointmentsSubgraph(deps));
+await runSubgraphProcess('appointments', appointmentsEnv, (deps, scheduling) =>
+  createAppointmentsSubgraph(deps, schedulingPolicy(scheduling, deps.hospital.clinicHours)),
+);

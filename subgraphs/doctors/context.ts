@@ -4,12 +4,14 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import type { RequestContext } from '../../platform/graphql/context.ts';
 import type { Connection } from '../../platform/graphql/pagination.ts';
 import type { Department } from './department.entity.ts';
-import type { Doctor, DoctorIdentifier } from './doctor.entity.ts';
+import type { Doctor, DoctorIdentifier, WorkingHours } from './doctor.entity.ts';
 import type { DoctorService } from './doctor.service.ts';
 
 export interface Context extends RequestContext {
   em: EntityManager;
   doctors: DoctorService;
+  /** Working hours of a doctor who has not set theirs: the clinic's hours, Monday to Friday. */
+  defaultWeeklyHours: WorkingHours[];
   loaders: {
     doctorById: DataLoader<string, Doctor | null>;
     departmentById: DataLoader<string, Department | null>;

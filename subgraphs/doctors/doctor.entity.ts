@@ -6,6 +6,20 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { BaseEntity } from '../../platform/db/base.entity.ts';
 import { Department } from './department.entity.ts';
 
+/** A stretch of weekly working hours: ISO weekday (1 = Monday … 7 = Sunday), `HH:MM` to `HH:MM`. */
+export interface WorkingHours {
+  weekday: number;
+  opens: string;
+  closes: string;
+}
+
+/** An absence [startsAt, endsAt), ISO 8601 instants. */
+export interface TimeOff {
+  startsAt: string;
+  endsAt: string;
+  reason: string | null;
+}
+
 export const Doctor = defineEntity({
   name: 'Doctor',
   tableName: 'doctor',
@@ -22,6 +36,10 @@ export const Doctor = defineEntity({
     email: p.string().length(254).nullable(),
     phone: p.string().length(16).nullable(),
     active: p.boolean().default(true),
+    /** Weekly working hours in the hospital's time zone; null until set (then the clinic's hours, Mon–Fri). */
+    weeklyHours: p.json<WorkingHours[]>().nullable(),
+    /** Absences, as ISO 8601 instant ranges. */
+    timeOff: p.json<TimeOff[]>().defaultRaw(`'[]'`),
     version: p.integer().version(),
   },
   indexes: [

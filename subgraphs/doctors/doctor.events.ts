@@ -3,12 +3,15 @@
  * events carry what scheduling replicates (department, fee, whether they take appointments), so that
  * `appointments` never calls back to check a booking (SPEC §6).
  */
+import type { TimeOff, WorkingHours } from './doctor.entity.ts';
+
 export const DOCTOR_TOPIC = 'doctor-events';
 
 export const DoctorEvent = {
   DepartmentCreated: 'DepartmentCreated',
   DoctorCreated: 'DoctorCreated',
   DoctorUpdated: 'DoctorUpdated',
+  DoctorAvailabilitySet: 'DoctorAvailabilitySet',
 } as const;
 
 export interface DepartmentEventPayload {
@@ -17,7 +20,10 @@ export interface DepartmentEventPayload {
   code: string;
 }
 
-/** Payload of `DoctorCreated` and `DoctorUpdated`: the doctor's state after the change. */
+/**
+ * Payload of every doctor event (`DoctorCreated`, `DoctorUpdated`, `DoctorAvailabilitySet`): the doctor's whole
+ * scheduling state after the change, so a consumer's copy is right after any one event, in any replay.
+ */
 export interface DoctorEventPayload {
   doctorId: string;
   departmentId: string;
@@ -25,4 +31,7 @@ export interface DoctorEventPayload {
   /** Minor units of `currency`. */
   consultationFee: { amount: number; currency: string };
   active: boolean;
+  /** Null: the doctor has not set working hours (the clinic's hours, Monday to Friday, apply). */
+  weeklyHours: WorkingHours[] | null;
+  timeOff: TimeOff[];
 }

@@ -56,3 +56,27 @@ export const doctorFilterInput = z.object({
   search: z.string().trim().max(200).nullish(),
 });
 export type DoctorFilter = z.infer<typeof doctorFilterInput>;
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM, 00:00 to 24:00');
+
+export const workingHoursInput = z
+  .object({
+    weekday: z.number().int().min(1, 'must be 1 (Monday) to 7 (Sunday)').max(7, 'must be 1 (Monday) to 7 (Sunday)'),
+    opens: timeOfDay,
+    closes: timeOfDay,
+  })
+  .refine((hours) => hours.opens < hours.closes, { message: 'must open before it closes', path: ['closes'] });
+
+export const doctorAvailabilityInput = z.object({
+  weeklyHours: z.array(workingHoursInput).max(21, 'at most 21 stretches a week'),
+  timeOff: z
+    .array(
+      z
+        .object({ startsAt: z.date(), endsAt: z.date(), reason: textSchema(200).nullish() })
+        .refine((off) => off.startsAt < off.endsAt, { message: 'must start before it ends', path: ['endsAt'] }),
+    )
+    .max(200, 'at most 200 absences')
+    .nullish()
+    .transform((timeOff) => timeOff ?? []),
+});
+export type DoctorAvailabilityInput = z.infer<typeof doctorAvailabilityInput>;

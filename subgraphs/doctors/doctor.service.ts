@@ -4,14 +4,20 @@
  */
 import { z } from 'zod';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { BadUserInputError, NotFoundError } from '../../platform/errors.ts';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { Department } from './department.entity.ts';
 import { Doctor, DoctorIdentifier } from './doctor.entity.ts';
 import { DOCTOR_TOPIC, DoctorEvent, type DoctorEventPayload } from './doctor.events.ts';
-import type { CreateDepartmentInput, CreateDoctorInput, DoctorFilter, UpdateDoctorInput } from './doctor.inputs.ts';
+import type {
+  CreateDepartmentInput,
+  CreateDoctorInput,
+  DoctorAvailabilityInput,
+  DoctorFilter,
+  UpdateDoctorInput,
+} from './doctor.inputs.ts';
 import { DoctorRepository } from './doctor.repository.ts';
 
 export interface DoctorServiceDependencies {
@@ -30,6 +36,8 @@ const payloadOf = (doctor: Doctor): DoctorEventPayload => ({
   specialization: doctor.specialization,
   consultationFee: { amount: doctor.consultationFeeAmount, currency: doctor.feeCurrency },
   active: doctor.active,
+  weeklyHours: doctor.weeklyHours ?? null,
+  timeOff: doctor.timeOff,
 });
 
 export class DoctorService {
@@ -107,6 +115,8 @@ export class DoctorService {
         email: input.email ?? null,
         phone: input.phone ?? null,
         active: true,
+        weeklyHours: null,
+        timeOff: [],
       });
       for (const identifier of input.identifiers ?? []) {
         em.create(DoctorIdentifier, { doctor, system: identifier.system, value: identifier.value });
@@ -140,6 +150,35 @@ export class DoctorService {
       em.assign(doctor, changes);
       emitEvent(em, DOCTOR_TOPIC, this.#actor, {
         type: DoctorEvent.DoctorUpdated,
+        aggregateId: doctor.id,
+        payload: payloadOf(doctor),
+      });
+      return doctor;
+    });
+  }
+
+  /**
+   * Replaces a doctor's weekly working hours and time off (FHIR `PractitionerRole.availableTime` / `notAvailable`)
+   * and emits `DoctorAvailabilitySet`. A doctor may set only their own; admins anyone's (SPEC §2).
+   *
+   * @throws ForbiddenError for another doctor's; NotFoundError; BadUserInputError (validated in `doctor.inputs.ts`).
+   */
+  async setAvailability(doctorId: string, availability: DoctorAvailabilityInput): Promise<Doctor> {
+    const principal = this.#actor.principal;
+    if (!principal?.roles.includes('ADMIN') && principal?.doctorId !== doctorId) {
+      throw new ForbiddenError('Doctors may set only their own availability.');
+    }
+    return this.#em.transactional(async (em) => {
+      const doctor = await new DoctorRepository(em).findDoctor(doctorId);
+      if (!doctor) throw new NotFoundError('Doctor', doctorId);
+      doctor.weeklyHours = availability.weeklyHours;
+      doctor.timeOff = availability.timeOff.map((off) => ({
+        startsAt: off.startsAt.toISOString(),
+        endsAt: off.endsAt.toISOString(),
+        reason: off.reason ?? null,
+      }));
+      emitEvent(em, DOCTOR_TOPIC, this.#actor, {
+        type: DoctorEvent.DoctorAvailabilitySet,
         aggregateId: doctor.id,
         payload: payloadOf(doctor),
       });

@@ -1,6 +1,7 @@
 /** Composition root of the doctors subgraph: departments and doctors. */
 import { gql } from 'graphql-tag';
 import { readSdl } from '../../schema/catalog.ts';
+import { weekdayHours } from '../../platform/time.ts';
 import { ErrorCode } from '../../platform/errors.ts';
 import { loaderById, loaderGrouped } from '../../platform/graphql/loaders.ts';
 import { defineSubgraph, type SubgraphDependencies, type SubgraphDefinition } from '../../platform/subgraph.ts';
@@ -32,6 +33,7 @@ export const doctorsSubgraph: SubgraphDefinition<Context> = {
       ...base,
       em,
       doctors: new DoctorService({ em, actor: base, currency: deps.hospital.currency }),
+      defaultWeeklyHours: weekdayHours(deps.hospital.clinicHours.opensAt, deps.hospital.clinicHours.closesAt),
       loaders: {
         doctorById: loaderById(
           (ids) => repository.findDoctors(ids),

@@ -54,7 +54,8 @@ let appointmentOfA: string;
 let appointmentOfB: string;
 let nextSlot = 0;
 
-const slot = () => slotAt(20 + Math.floor(nextSlot / 16), 9 + Math.floor((nextSlot++ % 16) / 2), (nextSlot % 2) * 30);
+/** A fresh slot: six a day (under the daily cap of 8), one day after another. */
+const slot = () => slotAt(20 + Math.floor(nextSlot / 6), 9 + (nextSlot++ % 6));
 
 async function book(patientId: string, withDoctor: Doctor = doctor): Promise<string> {
   const data = await admin.data<{ bookAppointment: { id: string } }>(BOOK, {

@@ -24,17 +24,30 @@ export type Scalars = {
 /** A booked visit of a patient with a doctor in one slot (FHIR R4 `Appointment`). */
 export type Appointment = {
   __typename?: 'Appointment';
+  /** For a cancelled appointment: whether a fee is owed (SPEC §3). */
+  cancellationBand?: Maybe<CancellationBand>;
   cancellationReason?: Maybe<Scalars['String']['output']>;
   cancelledAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The doctor's consultation fee when the appointment was booked: what completing it bills. */
+  consultationFee: Money;
   createdAt: Scalars['DateTime']['output'];
   department: Department;
   doctor: Doctor;
   /** `startsAt` plus one slot (30 minutes). */
   endsAt: Scalars['DateTime']['output'];
+  /** What a late cancellation or a no-show owes; null otherwise. */
+  feeOwed?: Maybe<Money>;
   id: Scalars['ID']['output'];
+  /** Where a replayed or imported appointment came from. */
+  identifier?: Maybe<Identifier>;
+  /** True for a past appointment loaded by a history import. */
+  imported: Scalars['Boolean']['output'];
   patient: Patient;
   /** Why the patient comes, in their words. */
   reason?: Maybe<Scalars['String']['output']>;
+  rejectionReason?: Maybe<Scalars['String']['output']>;
+  /** How many times it was moved (at most 2). */
+  rescheduleCount: Scalars['Int']['output'];
   startsAt: Scalars['DateTime']['output'];
   status: AppointmentStatus;
   updatedAt: Scalars['DateTime']['output'];
@@ -81,11 +94,20 @@ export type BookAppointmentInput = {
   /** Must be the doctor's department. */
   departmentId: Scalars['ID']['input'];
   doctorId: Scalars['ID']['input'];
+  /** Where this booking comes from (a replayed schedule); booking it again is a `CONFLICT`. */
+  identifier?: InputMaybe<IdentifierInput>;
   patientId: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
   /** Start of the slot; on the hour or half hour in the hospital's time zone. */
   startsAt: Scalars['DateTime']['input'];
 };
+
+/** Whether a cancellation owes a fee (SPEC §3). */
+export type CancellationBand =
+  /** More than 2 h before the start: nothing owed; anything paid is refunded in full. */
+  | 'FREE'
+  /** 2 h or less before the start: half the consultation fee. */
+  | 'LATE';
 
 export type Department = {
   __typename?: 'Department';
@@ -96,6 +118,11 @@ export type Doctor = {
   __typename?: 'Doctor';
   /** The doctor's appointments, by start time, optionally within [`from`, `to`). */
   appointments: AppointmentConnection;
+  /**
+   * The slot starts of `date` (a day in the hospital's time zone) that a booking with this doctor would accept now:
+   * inside clinic and working hours, outside time off, at least 2 h ahead, not taken; none once the day is full.
+   */
+  availableSlots: Array<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
 };
 
@@ -108,20 +135,97 @@ export type DoctorAppointmentsArgs = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+
+export type DoctorAvailableSlotsArgs = {
+  date: Scalars['Date']['input'];
+};
+
+/** What happened to a past appointment. */
+export type HistoricalStatus =
+  | 'COMPLETED'
+  | 'NO_SHOW';
+
+/** An identifier issued by another system (FHIR `Identifier`): `system` is a URI naming the issuer. */
+export type Identifier = {
+  __typename?: 'Identifier';
+  system: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type IdentifierInput = {
+  /** A URI naming the issuing system. */
+  system: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
+export type ImportAppointmentInput = {
+  /** Must be the doctor's department. */
+  departmentId: Scalars['ID']['input'];
+  doctorId: Scalars['ID']['input'];
+  /** The appointment in the source system; importing it again is a `CONFLICT`. */
+  identifier: IdentifierInput;
+  patientId: Scalars['ID']['input'];
+  /** In the past; a whole slot inside clinic hours. */
+  startsAt: Scalars['DateTime']['input'];
+  status: HistoricalStatus;
+};
+
+/** An amount of money: `amount` in minor units (cents) of `currency` (ISO 4217). No floating point. */
+export type Money = {
+  __typename?: 'Money';
+  amount: Scalars['Int']['output'];
+  currency: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** The doctor accepts a `PENDING` appointment: `CONFIRMED`. Errors: `NOT_FOUND`, `FORBIDDEN` (another doctor's), `INVALID_STATUS_TRANSITION`. */
+  acceptAppointment: Appointment;
   /**
-   * Books a slot with a doctor. The appointment starts `PENDING` until the doctor accepts it.
-   * Errors: `BAD_USER_INPUT` (unknown, archived or deceased patient; unknown or inactive doctor), `FORBIDDEN` (a patient booking for someone else),
-   * `INVALID_SLOT` (not a whole slot: 30 minutes starting on the hour or half hour), `DEPARTMENT_MISMATCH`,
+   * Books a slot with a doctor. The appointment starts `PENDING` until the doctor accepts it. Every SPEC §3 rule
+   * applies, in the hospital's time zone. Errors: `BAD_USER_INPUT` (unknown, archived or deceased patient; unknown or
+   * inactive doctor), `FORBIDDEN` (a patient booking for someone else), `CONFLICT` (the `identifier` was booked
+   * before), `INVALID_SLOT` (not a whole slot: 30 minutes from the hour or half hour), `OUTSIDE_CLINIC_HOURS`,
+   * `LEAD_TIME_TOO_SHORT` (under 2 h ahead), `DEPARTMENT_MISMATCH`, `DOCTOR_UNAVAILABLE` (outside the doctor's
+   * working hours or in their time off), `DOCTOR_DAILY_CAP_REACHED` (8 active appointments that day),
    * `SLOT_UNAVAILABLE` (the doctor has an active appointment then), `PATIENT_DOUBLE_BOOKED` (the patient has).
    */
   bookAppointment: Appointment;
   /**
-   * Cancels an appointment that is `PENDING` or `CONFIRMED`. Errors: `NOT_FOUND`, `FORBIDDEN`,
-   * `INVALID_STATUS_TRANSITION`.
+   * Cancels a `PENDING` or `CONFIRMED` appointment and frees the slot. More than 2 h before the start nothing is
+   * owed (band `FREE`: anything paid is refunded in full); 2 h or less before, half the consultation fee (`LATE`).
+   * Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATUS_TRANSITION`.
    */
   cancelAppointment: Appointment;
+  /** The patient has arrived: `CONFIRMED` → `CHECKED_IN`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATUS_TRANSITION`. */
+  checkInAppointment: Appointment;
+  /** The visit is over: `CHECKED_IN` → `COMPLETED` (billing charges the fee). Errors: as `acceptAppointment`. */
+  completeAppointment: Appointment;
+  /**
+   * Records a past appointment with its outcome, marked `imported` (history imports). Every integrity rule holds
+   * except the lead time. Errors: `CONFLICT` (the identifier was imported before), `BAD_USER_INPUT` (not in the past,
+   * unknown patient or doctor), and the booking errors for the slot.
+   */
+  importAppointment: Appointment;
+  /**
+   * The patient did not come: `CONFIRMED` → `NO_SHOW`, the whole consultation fee owed. Only once the slot has
+   * started. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATUS_TRANSITION`.
+   */
+  markNoShow: Appointment;
+  /** The doctor declines a `PENDING` appointment: `REJECTED`, the slot is free again. Errors: as `acceptAppointment`. */
+  rejectAppointment: Appointment;
+  /**
+   * Moves a `PENDING` or `CONFIRMED` appointment to another slot, keeping its id; it goes back to `PENDING` for the
+   * doctor to accept the new time. Errors: `NOT_FOUND`, `FORBIDDEN`, `RESCHEDULE_LIMIT_REACHED` (after 2 moves),
+   * `RESCHEDULE_TOO_LATE` (1 h or less before the start), `INVALID_STATUS_TRANSITION`, and every booking error for
+   * the new slot.
+   */
+  rescheduleAppointment: Appointment;
+};
+
+
+export type MutationAcceptAppointmentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -133,6 +237,38 @@ export type MutationBookAppointmentArgs = {
 export type MutationCancelAppointmentArgs = {
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationCheckInAppointmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCompleteAppointmentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationImportAppointmentArgs = {
+  input: ImportAppointmentInput;
+};
+
+
+export type MutationMarkNoShowArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRejectAppointmentArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRescheduleAppointmentArgs = {
+  id: Scalars['ID']['input'];
+  startsAt: Scalars['DateTime']['input'];
 };
 
 /** Where a page of a list ends (cursor pagination). */
@@ -295,16 +431,22 @@ export type ResolversTypes = {
   Appointment: ResolverTypeWrapper<AppointmentModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  AppointmentConnection: ResolverTypeWrapper<AppointmentConnectionModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AppointmentConnection: ResolverTypeWrapper<AppointmentConnectionModel>;
   AppointmentEdge: ResolverTypeWrapper<Omit<AppointmentEdge, 'node'> & { node: ResolversTypes['Appointment'] }>;
   AppointmentFilter: AppointmentFilter;
   AppointmentStatus: AppointmentStatus;
   BookAppointmentInput: BookAppointmentInput;
+  CancellationBand: CancellationBand;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Department: ResolverTypeWrapper<DepartmentReferenceModel>;
   Doctor: ResolverTypeWrapper<DoctorReferenceModel>;
+  HistoricalStatus: HistoricalStatus;
+  Identifier: ResolverTypeWrapper<Identifier>;
+  IdentifierInput: IdentifierInput;
+  ImportAppointmentInput: ImportAppointmentInput;
+  Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Patient: ResolverTypeWrapper<PatientReferenceModel>;
@@ -318,8 +460,8 @@ export type ResolversParentTypes = {
   Appointment: AppointmentModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  AppointmentConnection: AppointmentConnectionModel;
   Int: Scalars['Int']['output'];
+  AppointmentConnection: AppointmentConnectionModel;
   AppointmentEdge: Omit<AppointmentEdge, 'node'> & { node: ResolversParentTypes['Appointment'] };
   AppointmentFilter: AppointmentFilter;
   BookAppointmentInput: BookAppointmentInput;
@@ -327,6 +469,10 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Department: DepartmentReferenceModel;
   Doctor: DoctorReferenceModel;
+  Identifier: Identifier;
+  IdentifierInput: IdentifierInput;
+  ImportAppointmentInput: ImportAppointmentInput;
+  Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Patient: PatientReferenceModel;
@@ -343,15 +489,22 @@ export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args 
 
 export type AppointmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Appointment'] = ResolversParentTypes['Appointment'], FederationReferenceType extends FederationReferenceTypes['Appointment'] = FederationReferenceTypes['Appointment']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Appointment']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  cancellationBand?: Resolver<Maybe<ResolversTypes['CancellationBand']>, ParentType, ContextType>;
   cancellationReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  consultationFee?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   department?: Resolver<ResolversTypes['Department'], ParentType, ContextType>;
   doctor?: Resolver<ResolversTypes['Doctor'], ParentType, ContextType>;
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  feeOwed?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identifier?: Resolver<Maybe<ResolversTypes['Identifier']>, ParentType, ContextType>;
+  imported?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   patient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rescheduleCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AppointmentStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -383,12 +536,30 @@ export type DepartmentResolvers<ContextType = Context, ParentType extends Resolv
 export type DoctorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Doctor'] = ResolversParentTypes['Doctor'], FederationReferenceType extends FederationReferenceTypes['Doctor'] = FederationReferenceTypes['Doctor']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Doctor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   appointments?: Resolver<ResolversTypes['AppointmentConnection'], ParentType, ContextType, Partial<DoctorAppointmentsArgs>>;
+  availableSlots?: Resolver<Array<ResolversTypes['DateTime']>, ParentType, ContextType, RequireFields<DoctorAvailableSlotsArgs, 'date'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type IdentifierResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Identifier'] = ResolversParentTypes['Identifier']> = {
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acceptAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationAcceptAppointmentArgs, 'id'>>;
   bookAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationBookAppointmentArgs, 'input'>>;
   cancelAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCancelAppointmentArgs, 'id'>>;
+  checkInAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCheckInAppointmentArgs, 'id'>>;
+  completeAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCompleteAppointmentArgs, 'id'>>;
+  importAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationImportAppointmentArgs, 'input'>>;
+  markNoShow?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationMarkNoShowArgs, 'id'>>;
+  rejectAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRejectAppointmentArgs, 'id'>>;
+  rescheduleAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRescheduleAppointmentArgs, 'id' | 'startsAt'>>;
 };
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -415,6 +586,8 @@ export type Resolvers<ContextType = Context> = {
   DateTime?: GraphQLScalarType;
   Department?: DepartmentResolvers<ContextType>;
   Doctor?: DoctorResolvers<ContextType>;
+  Identifier?: IdentifierResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;

@@ -3,14 +3,23 @@ import { z } from 'zod';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { appointmentFilterInput, bookAppointmentInput, cancellationReason } from '../appointment.inputs.ts';
+import {
+  appointmentFilterInput,
+  bookAppointmentInput,
+  cancellationReason,
+  importAppointmentInput,
+  rejectionReason,
+  rescheduleInput,
+} from '../appointment.inputs.ts';
 import { APPOINTMENT_STATUSES } from '../appointment.rules.ts';
 
 const statusList = z.array(z.enum(APPOINTMENT_STATUSES)).nullish();
+const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const page = (args: { first?: number | null; after?: string | null }) => ({
   first: args.first ?? null,
   after: args.after ?? null,
 });
+const money = (amount: number, currency: string) => ({ amount, currency });
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -20,12 +29,27 @@ export const resolvers: Resolvers = {
       appointments.list(parseInput(appointmentFilterInput, args.filter ?? {}, 'filter'), page(args)),
   },
   Mutation: {
-    bookAppointment: (_root, args, { appointments }) => appointments.book(parseInput(bookAppointmentInput, args.input)),
+    bookAppointment: (_root, args, { bookings }) => bookings.book(parseInput(bookAppointmentInput, args.input)),
+    acceptAppointment: (_root, args, { appointments }) => appointments.accept(parseInput(idSchema, args.id, 'id')),
+    rejectAppointment: (_root, args, { appointments }) =>
+      appointments.reject(
+        parseInput(idSchema, args.id, 'id'),
+        parseInput(rejectionReason, args.reason, 'reason') ?? null,
+      ),
+    rescheduleAppointment: (_root, args, { bookings }) => {
+      const input = parseInput(rescheduleInput, args, '');
+      return bookings.reschedule(input.id, input.startsAt);
+    },
     cancelAppointment: (_root, args, { appointments }) =>
       appointments.cancel(
         parseInput(idSchema, args.id, 'id'),
         parseInput(cancellationReason, args.reason, 'reason') ?? null,
       ),
+    checkInAppointment: (_root, args, { appointments }) => appointments.checkIn(parseInput(idSchema, args.id, 'id')),
+    completeAppointment: (_root, args, { appointments }) => appointments.complete(parseInput(idSchema, args.id, 'id')),
+    markNoShow: (_root, args, { appointments }) => appointments.markNoShow(parseInput(idSchema, args.id, 'id')),
+    importAppointment: (_root, args, { bookings }) =>
+      bookings.importHistorical(parseInput(importAppointmentInput, args.input)),
   },
   Appointment: {
     __resolveReference: async (reference, { appointments, loaders }) => {
@@ -36,6 +60,15 @@ export const resolvers: Resolvers = {
     patient: (appointment) => ({ id: appointment.patientId }),
     doctor: (appointment) => ({ id: appointment.doctorId }),
     department: (appointment) => ({ id: appointment.departmentId }),
+    consultationFee: (appointment) => money(appointment.consultationFeeAmount, appointment.feeCurrency),
+    feeOwed: (appointment) =>
+      appointment.feeOwedAmount === null || appointment.feeOwedAmount === undefined
+        ? null
+        : money(appointment.feeOwedAmount, appointment.feeCurrency),
+    identifier: (appointment) =>
+      appointment.sourceSystem && appointment.sourceValue
+        ? { system: appointment.sourceSystem, value: appointment.sourceValue }
+        : null,
   },
   Patient: {
     appointments: (patient, args, { appointments }) =>
@@ -54,5 +87,7 @@ export const resolvers: Resolvers = {
         ),
         page(args),
       ),
+    availableSlots: (doctor, args, { bookings }) =>
+      bookings.availableSlots(doctor.id, parseInput(dateSchema, args.date, 'date')),
   },
 };

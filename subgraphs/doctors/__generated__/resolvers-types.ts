@@ -67,6 +67,8 @@ export type Doctor = {
   __typename?: 'Doctor';
   /** False when the doctor no longer takes appointments. */
   active: Scalars['Boolean']['output'];
+  /** When the doctor works. */
+  availability: DoctorAvailability;
   /** Fee for one consultation (one slot), in the hospital's currency. */
   consultationFee: Money;
   createdAt: Scalars['DateTime']['output'];
@@ -83,6 +85,22 @@ export type Doctor = {
   /** e.g. `General Practice`, `Cardiology`. */
   specialization: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/** When a doctor works (FHIR `PractitionerRole.availableTime` and `notAvailable`), in the hospital's time zone. */
+export type DoctorAvailability = {
+  __typename?: 'DoctorAvailability';
+  /** True while the doctor has not set their own hours: the clinic's hours, Monday to Friday, apply. */
+  isDefault: Scalars['Boolean']['output'];
+  timeOff: Array<TimeOff>;
+  weeklyHours: Array<WorkingHours>;
+};
+
+export type DoctorAvailabilityInput = {
+  /** Replaces every absence. */
+  timeOff?: InputMaybe<Array<TimeOffInput>>;
+  /** Replaces every stretch; an empty list means the doctor takes no appointments. */
+  weeklyHours: Array<WorkingHoursInput>;
 };
 
 export type DoctorConnection = {
@@ -126,6 +144,13 @@ export type Mutation = {
    * email or phone), `CONFLICT` (the identifier is already registered).
    */
   createDoctor: Doctor;
+  /**
+   * Replaces a doctor's weekly working hours and time off; bookings must fall inside the hours and outside the time
+   * off (SPEC §3). Doctors set their own, admins anyone's. Existing appointments are not moved.
+   * Errors: `FORBIDDEN` (another doctor's), `NOT_FOUND`, `BAD_USER_INPUT` (weekday outside 1–7, a time not
+   * `HH:MM`, hours that close before they open, time off that ends before it starts).
+   */
+  setDoctorAvailability: Doctor;
   /** Changes a doctor; omitted fields stay as they are. Errors: `NOT_FOUND`, `BAD_USER_INPUT`. */
   updateDoctor: Doctor;
 };
@@ -138,6 +163,12 @@ export type MutationCreateDepartmentArgs = {
 
 export type MutationCreateDoctorArgs = {
   input: CreateDoctorInput;
+};
+
+
+export type MutationSetDoctorAvailabilityArgs = {
+  doctorId: Scalars['ID']['input'];
+  input: DoctorAvailabilityInput;
 };
 
 
@@ -203,6 +234,21 @@ export type Role =
   | 'PATIENT'
   | 'RECEPTION';
 
+/** An absence: no slot may overlap [startsAt, endsAt). */
+export type TimeOff = {
+  __typename?: 'TimeOff';
+  endsAt: Scalars['DateTime']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  startsAt: Scalars['DateTime']['output'];
+};
+
+export type TimeOffInput = {
+  /** After `startsAt`. */
+  endsAt: Scalars['DateTime']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  startsAt: Scalars['DateTime']['input'];
+};
+
 export type UpdateDoctorInput = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   consultationFeeAmount?: InputMaybe<Scalars['Int']['input']>;
@@ -212,6 +258,26 @@ export type UpdateDoctorInput = {
   givenName?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
   specialization?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A stretch of weekly working hours. */
+export type WorkingHours = {
+  __typename?: 'WorkingHours';
+  /** `HH:MM`; a slot must end by then. */
+  closes: Scalars['String']['output'];
+  /** `HH:MM`. */
+  opens: Scalars['String']['output'];
+  /** ISO weekday: 1 = Monday … 7 = Sunday. */
+  weekday: Scalars['Int']['output'];
+};
+
+export type WorkingHoursInput = {
+  /** `HH:MM`, after `opens`. */
+  closes: Scalars['String']['input'];
+  /** `HH:MM`. */
+  opens: Scalars['String']['input'];
+  /** 1 = Monday … 7 = Sunday. */
+  weekday: Scalars['Int']['input'];
 };
 
 
@@ -321,6 +387,8 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Department: ResolverTypeWrapper<DepartmentModel>;
   Doctor: ResolverTypeWrapper<DoctorModel>;
+  DoctorAvailability: ResolverTypeWrapper<DoctorAvailability>;
+  DoctorAvailabilityInput: DoctorAvailabilityInput;
   DoctorConnection: ResolverTypeWrapper<DoctorConnectionModel>;
   DoctorEdge: ResolverTypeWrapper<Omit<DoctorEdge, 'node'> & { node: ResolversTypes['Doctor'] }>;
   Identifier: ResolverTypeWrapper<Identifier>;
@@ -330,7 +398,11 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  TimeOff: ResolverTypeWrapper<TimeOff>;
+  TimeOffInput: TimeOffInput;
   UpdateDoctorInput: UpdateDoctorInput;
+  WorkingHours: ResolverTypeWrapper<WorkingHours>;
+  WorkingHoursInput: WorkingHoursInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
@@ -345,6 +417,8 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Department: DepartmentModel;
   Doctor: DoctorModel;
+  DoctorAvailability: DoctorAvailability;
+  DoctorAvailabilityInput: DoctorAvailabilityInput;
   DoctorConnection: DoctorConnectionModel;
   DoctorEdge: Omit<DoctorEdge, 'node'> & { node: ResolversParentTypes['Doctor'] };
   Identifier: Identifier;
@@ -353,7 +427,11 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  TimeOff: TimeOff;
+  TimeOffInput: TimeOffInput;
   UpdateDoctorInput: UpdateDoctorInput;
+  WorkingHours: WorkingHours;
+  WorkingHoursInput: WorkingHoursInput;
   Boolean: Scalars['Boolean']['output'];
 };
 
@@ -385,6 +463,7 @@ export type DepartmentResolvers<ContextType = Context, ParentType extends Resolv
 export type DoctorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Doctor'] = ResolversParentTypes['Doctor'], FederationReferenceType extends FederationReferenceTypes['Doctor'] = FederationReferenceTypes['Doctor']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Doctor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  availability?: Resolver<ResolversTypes['DoctorAvailability'], ParentType, ContextType>;
   consultationFee?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   department?: Resolver<ResolversTypes['Department'], ParentType, ContextType>;
@@ -397,6 +476,12 @@ export type DoctorResolvers<ContextType = Context, ParentType extends ResolversP
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   specialization?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type DoctorAvailabilityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DoctorAvailability'] = ResolversParentTypes['DoctorAvailability']> = {
+  isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  timeOff?: Resolver<Array<ResolversTypes['TimeOff']>, ParentType, ContextType>;
+  weeklyHours?: Resolver<Array<ResolversTypes['WorkingHours']>, ParentType, ContextType>;
 };
 
 export type DoctorConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DoctorConnection'] = ResolversParentTypes['DoctorConnection']> = {
@@ -423,6 +508,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createDepartment?: Resolver<ResolversTypes['Department'], ParentType, ContextType, RequireFields<MutationCreateDepartmentArgs, 'input'>>;
   createDoctor?: Resolver<ResolversTypes['Doctor'], ParentType, ContextType, RequireFields<MutationCreateDoctorArgs, 'input'>>;
+  setDoctorAvailability?: Resolver<ResolversTypes['Doctor'], ParentType, ContextType, RequireFields<MutationSetDoctorAvailabilityArgs, 'doctorId' | 'input'>>;
   updateDoctor?: Resolver<ResolversTypes['Doctor'], ParentType, ContextType, RequireFields<MutationUpdateDoctorArgs, 'id' | 'input'>>;
 };
 
@@ -439,11 +525,24 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   doctorsByIdentifier?: Resolver<Array<ResolversTypes['Doctor']>, ParentType, ContextType, RequireFields<QueryDoctorsByIdentifierArgs, 'system' | 'values'>>;
 };
 
+export type TimeOffResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TimeOff'] = ResolversParentTypes['TimeOff']> = {
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type WorkingHoursResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WorkingHours'] = ResolversParentTypes['WorkingHours']> = {
+  closes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  opens?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weekday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = Context> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Department?: DepartmentResolvers<ContextType>;
   Doctor?: DoctorResolvers<ContextType>;
+  DoctorAvailability?: DoctorAvailabilityResolvers<ContextType>;
   DoctorConnection?: DoctorConnectionResolvers<ContextType>;
   DoctorEdge?: DoctorEdgeResolvers<ContextType>;
   Identifier?: IdentifierResolvers<ContextType>;
@@ -451,6 +550,8 @@ export type Resolvers<ContextType = Context> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TimeOff?: TimeOffResolvers<ContextType>;
+  WorkingHours?: WorkingHoursResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = Context> = {

@@ -2,7 +2,13 @@
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { createDepartmentInput, createDoctorInput, doctorFilterInput, updateDoctorInput } from '../doctor.inputs.ts';
+import {
+  createDepartmentInput,
+  createDoctorInput,
+  doctorAvailabilityInput,
+  doctorFilterInput,
+  updateDoctorInput,
+} from '../doctor.inputs.ts';
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -21,6 +27,11 @@ export const resolvers: Resolvers = {
     createDepartment: (_root, args, { doctors }) =>
       doctors.createDepartment(parseInput(createDepartmentInput, args.input)),
     createDoctor: (_root, args, { doctors }) => doctors.createDoctor(parseInput(createDoctorInput, args.input)),
+    setDoctorAvailability: (_root, args, { doctors }) =>
+      doctors.setAvailability(
+        parseInput(idSchema, args.doctorId, 'doctorId'),
+        parseInput(doctorAvailabilityInput, args.input),
+      ),
     updateDoctor: (_root, args, { doctors }) =>
       doctors.updateDoctor(parseInput(idSchema, args.id, 'id'), parseInput(updateDoctorInput, args.input)),
   },
@@ -35,5 +46,14 @@ export const resolvers: Resolvers = {
     department: async (doctor, _args, { loaders }) => (await loaders.departmentById.load(doctor.department.id))!,
     consultationFee: (doctor) => ({ amount: doctor.consultationFeeAmount, currency: doctor.feeCurrency }),
     identifiers: (doctor, _args, { loaders }) => loaders.identifiersByDoctor.load(doctor.id),
+    availability: (doctor, _args, { defaultWeeklyHours }) => ({
+      weeklyHours: doctor.weeklyHours ?? defaultWeeklyHours,
+      timeOff: doctor.timeOff.map((off) => ({
+        startsAt: new Date(off.startsAt),
+        endsAt: new Date(off.endsAt),
+        reason: off.reason,
+      })),
+      isDefault: doctor.weeklyHours === null || doctor.weeklyHours === undefined,
+    }),
   },
 };
