@@ -115,7 +115,6 @@ export class BookingService {
    *   RESCHEDULE_TOO_LATE, INVALID_STATUS_TRANSITION, and every booking rule's code for the new slot.
    */
   async reschedule(id: string, startsAt: Date): Promise<Appointment> {
-    this.#checkSlot(startsAt, { leadTime: true });
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
       const appointment = await repository.findForUpdate(id);
@@ -124,7 +123,9 @@ export class BookingService {
       if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== appointment.patientId) {
         throw new ForbiddenError('Patients may reschedule only their own appointments.');
       }
+      // Whether this appointment may move at all comes before whether the new slot is good.
       this.#check(rescheduleViolation(appointment, this.#clock(), this.#policy), 'This appointment cannot be moved.');
+      this.#checkSlot(startsAt, { leadTime: true });
       const doctor = await repository.doctor(appointment.doctorId);
       if (!doctor?.active) throw new BadUserInputError('The doctor no longer takes appointments.', 'startsAt');
       this.#check(

@@ -53,6 +53,8 @@ let patientB: string;
 let appointmentOfA: string;
 let appointmentOfB: string;
 let nextSlot = 0;
+/** The graph's clock, when an operation needs to be done after an appointment's start (a no-show). */
+let fixedNow: Date | undefined;
 
 /** A fresh slot: six a day (under the daily cap of 8), one day after another. */
 const slot = () => slotAt(20 + Math.floor(nextSlot / 6), 9 + (nextSlot++ % 6));
@@ -71,7 +73,7 @@ const patientField = async (id: string, field: string) =>
     .patient[field];
 
 beforeAll(async () => {
-  graph = await startTestGraph();
+  graph = await startTestGraph({ clock: () => fixedNow ?? new Date() });
   admin = await graph.admin();
   department = await aDepartment(admin);
   const surgery = await aDepartment(admin);
@@ -100,6 +102,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await graph?.stop();
 });
+
+/** Setting `whose` working hours (Mondays to Fridays, 09:00–17:00); where refused, they stay as they were. */
+async function availability(client: GraphClient, whose: Doctor): Promise<Attempt> {
+  const hours = async () =>
+    JSON.stringify(
+      (
+        await read<{ doctor: { availability: unknown } }>(
+          'query($id: ID!) { doctor(id: $id) { availability { weeklyHours { weekday opens closes } } } }',
+          { id: whose.id },
+        )
+      ).doctor.availability,
+    );
+  const before = await hours();
+  const weeklyHours = [1, 2, 3, 4, 5].map((weekday) => ({
+    weekday,
+    opens: '09:00',
+    closes: `${String(17 + (nextSlot++ % 2)).padStart(2, '0')}:00`,
+  }));
+  const response = await client.request(
+    'mutation($id: ID!, $input: DoctorAvailabilityInput!) { setDoctorAvailability(doctorId: $id, input: $input) { id } }',
+    { id: whose.id, input: { weeklyHours } },
+  );
+  return { response, unchanged: async () => (await hours()) === before };
+}
 
 /** Booking a slot with the doctor for `patient()`, refused without a new appointment where not allowed. */
 function bookFor(name: string, patient: () => string, allowed: Role[]): Operation {
@@ -137,6 +163,65 @@ function cancelFor(name: string, appointment: () => Promise<string>, allowed: Ro
         (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
           .appointment.status;
       return { response, unchanged: async () => (await status()) === 'PENDING' };
+    },
+  };
+}
+
+/** Moving a fresh appointment made by `appointment()`, left where it was where not allowed. */
+function rescheduleFor(name: string, appointment: () => Promise<string>, allowed: Role[]): Operation {
+  return {
+    area: 'Appointments',
+    name,
+    allowed,
+    run: async (client) => {
+      const id = await appointment();
+      const startsAt = async () =>
+        (
+          await read<{ appointment: { startsAt: string } }>('query($id: ID!) { appointment(id: $id) { startsAt } }', {
+            id,
+          })
+        ).appointment.startsAt;
+      const before = await startsAt();
+      const response = await client.request(
+        'mutation($id: ID!, $at: DateTime!) { rescheduleAppointment(id: $id, startsAt: $at) { id } }',
+        {
+          id,
+          at: slot(),
+        },
+      );
+      return { response, unchanged: async () => (await startsAt()) === before };
+    },
+  };
+}
+
+/**
+ * A lifecycle step (`mutation`) on a fresh appointment of the doctor with patient A, brought first through
+ * `before` by an admin; where not allowed the appointment keeps its status. A no-show is tried after the start.
+ */
+function transition(name: string, mutation: string, before: string[], to: string, allowed: Role[]): Operation {
+  return {
+    area: 'Appointments',
+    name,
+    allowed,
+    run: async (client) => {
+      const startsAt = slot();
+      const booked = await admin.data<{ bookAppointment: { id: string } }>(BOOK, {
+        input: { patientId: patientA, doctorId: doctor.id, departmentId: department.id, startsAt },
+      });
+      const id = booked.bookAppointment.id;
+      for (const step of before) await admin.data(`mutation($id: ID!) { ${step}(id: $id) { id } }`, { id });
+      const status = async () =>
+        (await read<{ appointment: { status: string } }>('query($id: ID!) { appointment(id: $id) { status } }', { id }))
+          .appointment.status;
+      const previous = await status();
+      if (mutation === 'markNoShow') fixedNow = new Date(Date.parse(startsAt) + 60_000);
+      try {
+        const response = await client.request(`mutation($id: ID!) { ${mutation}(id: $id) { status } }`, { id });
+        if (!response.errors) expect(await status()).toBe(to);
+        return { response, unchanged: async () => (await status()) === previous };
+      } finally {
+        fixedNow = undefined;
+      }
     },
   };
 }
@@ -292,10 +377,87 @@ const OPERATIONS: Operation[] = [
       return { response, unchanged: async () => (await specialization()) === before };
     },
   },
+  {
+    area: 'Doctors, departments',
+    name: "set the doctor's own working hours",
+    allowed: ['DOCTOR', 'ADMIN'],
+    run: async (client) => availability(client, doctor),
+  },
+  {
+    area: 'Doctors, departments',
+    name: "set another doctor's working hours",
+    allowed: ['ADMIN'],
+    run: async (client) => availability(client, otherDoctor),
+  },
+  {
+    area: 'Appointments',
+    name: "list a doctor's free slots",
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request(
+        'query($id: ID!, $date: Date!) { doctor(id: $id) { availableSlots(date: $date) } }',
+        {
+          id: doctor.id,
+          date: slotAt(40, 0).slice(0, 10),
+        },
+      ),
+    }),
+  },
+  {
+    area: 'Appointments',
+    name: 'import a past appointment',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const value = `matrix-${nextSlot++}`;
+      const count = async () =>
+        (
+          await read<{ appointments: { totalCount: number } }>(
+            'query($id: ID) { appointments(filter: { patientId: $id, status: [COMPLETED] }) { totalCount } }',
+            { id: patientA },
+          )
+        ).appointments.totalCount;
+      const before = await count();
+      const response = await client.request(
+        'mutation($input: ImportAppointmentInput!) { importAppointment(input: $input) { id } }',
+        {
+          input: {
+            patientId: patientA,
+            doctorId: doctor.id,
+            departmentId: department.id,
+            startsAt: '2016-05-02T10:00:00.000Z',
+            status: 'COMPLETED',
+            identifier: { system: 'urn:test:matrix', value },
+          },
+        },
+      );
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
   bookFor('book for the patient themself', () => patientA, ['PATIENT', 'RECEPTION', 'ADMIN']),
   bookFor('book for another patient', () => patientB, ['RECEPTION', 'ADMIN']),
   cancelFor("cancel the patient's own appointment", () => book(patientA), ['PATIENT', 'RECEPTION', 'ADMIN']),
   cancelFor("cancel another patient's appointment", () => book(patientB, otherDoctor), ['RECEPTION', 'ADMIN']),
+  rescheduleFor("reschedule the patient's own appointment", () => book(patientA), ['PATIENT', 'RECEPTION', 'ADMIN']),
+  rescheduleFor("reschedule another patient's appointment", () => book(patientB, otherDoctor), ['RECEPTION', 'ADMIN']),
+  transition('accept an appointment of the doctor', 'acceptAppointment', [], 'CONFIRMED', ['DOCTOR', 'ADMIN']),
+  transition('reject an appointment of the doctor', 'rejectAppointment', [], 'REJECTED', ['DOCTOR', 'ADMIN']),
+  transition('check in an appointment of the doctor', 'checkInAppointment', ['acceptAppointment'], 'CHECKED_IN', [
+    'DOCTOR',
+    'RECEPTION',
+    'ADMIN',
+  ]),
+  transition(
+    'complete an appointment of the doctor',
+    'completeAppointment',
+    ['acceptAppointment', 'checkInAppointment'],
+    'COMPLETED',
+    ['DOCTOR', 'ADMIN'],
+  ),
+  transition('mark a no-show on an appointment of the doctor', 'markNoShow', ['acceptAppointment'], 'NO_SHOW', [
+    'DOCTOR',
+    'RECEPTION',
+    'ADMIN',
+  ]),
   {
     area: 'Appointments',
     name: "read the patient's own appointment with the doctor",

@@ -23,6 +23,9 @@ describeWithKafka('events on Kafka', () => {
   let consumer: Consumer;
   const kafka = new Kafka({ clientId: 'hms-e2e', brokers: brokers ?? [], logLevel: logLevel.NOTHING });
   const seen: { key: string; partition: number; envelope: unknown }[] = [];
+  /** The message an event arrived in. */
+  const message = (event: { id: string }) =>
+    seen.find((candidate) => (candidate.envelope as { id: string }).id === event.id)!;
   const consumedTo = new Map<number, bigint>();
 
   beforeAll(async () => {
@@ -95,6 +98,44 @@ describeWithKafka('events on Kafka', () => {
         departmentId: department.id,
         status: 'PENDING',
       },
+    });
+  });
+
+  it('publishes book → accept → check in → complete in order, once each, the completion carrying the fee', async () => {
+    const department = await aDepartment(admin);
+    const doctor = await aDoctor(admin, department.id, { consultationFeeAmount: 12_345 });
+    const patient = await aPatient(admin);
+    await untilBookable(graph, { doctorIds: [doctor.id], patientIds: [patient.id] });
+    const booked = await admin.data<{ bookAppointment: { id: string } }>(BOOK, {
+      input: { patientId: patient.id, doctorId: doctor.id, departmentId: department.id, startsAt: slotAt(6, 11) },
+    });
+    const id = booked.bookAppointment.id;
+    for (const step of ['acceptAppointment', 'checkInAppointment', 'completeAppointment']) {
+      await admin.data(`mutation($id: ID!) { ${step}(id: $id) { status } }`, { id });
+    }
+
+    const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments')!;
+    await eventually(
+      async () =>
+        (await appointments.runtime.orm.em
+          .fork()
+          .count(OutboxMessage, { messageKey: id, publishedAt: { $ne: null } })) === 4,
+    );
+    await consumedEverything();
+
+    const mine = seen
+      .filter((message) => message.key === id)
+      .map((message) => eventEnvelopeSchema.parse(message.envelope));
+    expect(mine.map((event) => event.type)).toEqual([
+      'AppointmentBooked',
+      'AppointmentConfirmed',
+      'AppointmentCheckedIn',
+      'AppointmentCompleted',
+    ]);
+    expect(new Set(mine.map((event) => message(event).partition)).size).toBe(1);
+    expect(mine.at(-1)!.payload).toMatchObject({
+      status: 'COMPLETED',
+      consultationFee: { amount: 12_345, currency: 'USD' },
     });
   });
 });
