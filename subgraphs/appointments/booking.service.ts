@@ -82,20 +82,10 @@ export class BookingService {
         'The doctor does not work then.',
       );
       await this.#takePlace(repository, input.doctorId, input.startsAt);
-      const appointment = em.create(Appointment, {
-        patientId: input.patientId,
-        doctorId: input.doctorId,
-        departmentId: input.departmentId,
-        startsAt: input.startsAt,
-        endsAt: slotEnd(input.startsAt, this.#policy),
+      const appointment = this.#create(em, input, doctor, {
         status: 'PENDING',
         reason: input.reason ?? null,
-        consultationFeeAmount: doctor.consultationFeeAmount,
-        feeCurrency: doctor.feeCurrency,
-        rescheduleCount: 0,
         imported: false,
-        sourceSystem: input.identifier?.system ?? null,
-        sourceValue: input.identifier?.value ?? null,
       });
       emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
         type: AppointmentEvent.Booked,
@@ -180,21 +170,7 @@ export class BookingService {
         throw new ConflictError('This appointment was imported before.');
       }
       const doctor = await this.#bookable(repository, input);
-      const appointment = em.create(Appointment, {
-        patientId: input.patientId,
-        doctorId: input.doctorId,
-        departmentId: input.departmentId,
-        startsAt: input.startsAt,
-        endsAt: slotEnd(input.startsAt, this.#policy),
-        status: input.status,
-        reason: null,
-        consultationFeeAmount: doctor.consultationFeeAmount,
-        feeCurrency: doctor.feeCurrency,
-        rescheduleCount: 0,
-        imported: true,
-        sourceSystem: input.identifier.system,
-        sourceValue: input.identifier.value,
-      });
+      const appointment = this.#create(em, input, doctor, { status: input.status, reason: null, imported: true });
       emitEvent(em, APPOINTMENT_TOPIC, this.#actor, {
         type: AppointmentEvent.Imported,
         aggregateId: appointment.id,
@@ -256,6 +232,28 @@ export class BookingService {
       'The doctor does not work in this department.',
     );
     return doctor;
+  }
+
+  /** A new appointment of one slot, with the doctor's current fee and where it came from. */
+  #create(
+    em: EntityManager,
+    input: BookAppointmentInput | ImportAppointmentInput,
+    doctor: DoctorReplica,
+    state: { status: Appointment['status']; reason: string | null; imported: boolean },
+  ): Appointment {
+    return em.create(Appointment, {
+      patientId: input.patientId,
+      doctorId: input.doctorId,
+      departmentId: input.departmentId,
+      startsAt: input.startsAt,
+      endsAt: slotEnd(input.startsAt, this.#policy),
+      ...state,
+      consultationFeeAmount: doctor.consultationFeeAmount,
+      feeCurrency: doctor.feeCurrency,
+      rescheduleCount: 0,
+      sourceSystem: input.identifier?.system ?? null,
+      sourceValue: input.identifier?.value ?? null,
+    });
   }
 
   /** Takes a place of the doctor's daily cap for the day of `startsAt`. @throws DOCTOR_DAILY_CAP_REACHED */

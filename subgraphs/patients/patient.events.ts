@@ -35,7 +35,7 @@ export const userSignedUpPayload = z.object({
 });
 export type UserSignedUpPayload = z.infer<typeof userSignedUpPayload>;
 
-/** `AppointmentBooked` from `appointment-events`: who now has a doctor (validated on consume). */
+/** `AppointmentBooked` / `AppointmentImported` from `appointment-events`: who now has a doctor (validated on consume). */
 export const appointmentBookedPayload = z.object({
   doctorId: z.string().uuid(),
   patientId: z.string().uuid(),

@@ -13,6 +13,7 @@ import {
   type SubgraphDefinition,
 } from '../../platform/subgraph.ts';
 import { ErrorCode } from '../../platform/errors.ts';
+import type { EventHandler } from '../../platform/events/consumer.ts';
 import { principalOfEvent } from '../../platform/events/envelope.ts';
 import type { Context } from './context.ts';
 import { migrations } from './migrations/index.ts';
@@ -21,6 +22,11 @@ import { appointmentBookedPayload, userSignedUpPayload } from './patient.events.
 import { PatientRepository } from './patient.repository.ts';
 import { PatientService } from './patient.service.ts';
 import { resolvers } from './resolvers/index.ts';
+
+const recordCareRelationship: EventHandler = async (em, event) => {
+  const { doctorId, patientId } = appointmentBookedPayload.parse(event.payload);
+  await new PatientRepository(em).addCareRelationship(doctorId, patientId, new Date(event.occurredAt));
+};
 
 export const patientsSubgraph: SubgraphDefinition<Context> = {
   name: 'patients',
@@ -71,12 +77,8 @@ export const patientsSubgraph: SubgraphDefinition<Context> = {
     {
       name: 'patients.care-relationships',
       topics: ['appointment-events'],
-      handlers: {
-        AppointmentBooked: async (em, event) => {
-          const { doctorId, patientId } = appointmentBookedPayload.parse(event.payload);
-          await new PatientRepository(em).addCareRelationship(doctorId, patientId, new Date(event.occurredAt));
-        },
-      },
+      // A booked or a recorded past appointment makes the doctor one of the patient's doctors.
+      handlers: { AppointmentBooked: recordCareRelationship, AppointmentImported: recordCareRelationship },
     },
     {
       name: 'patients.user-signups',
