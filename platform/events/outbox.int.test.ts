@@ -74,8 +74,7 @@ describe('the transactional outbox', () => {
     ).rejects.toThrow('the change fails');
 
     const relay = new OutboxRelay({ orm, transport, logger });
-    expect(await relay.drain()).toBe(3);
-    expect(await relay.drain()).toBe(0);
+    expect(await relay.drain()).toBe(false);
     await relay.stop();
 
     expect(received.map((message) => message.value.id)).toEqual(committed.map((event) => event.id));
