@@ -32,6 +32,10 @@ export class AppointmentRepository {
     return this.#em.findOne(Appointment, { sourceSystem: system, sourceValue: value });
   }
 
+  findBySources(system: string, values: readonly string[]): Promise<Appointment[]> {
+    return this.#em.find(Appointment, { sourceSystem: system, sourceValue: { $in: [...values] } });
+  }
+
   doctor(doctorId: string): Promise<DoctorReplica | null> {
     return this.#em.findOne(DoctorReplica, { doctorId });
   }

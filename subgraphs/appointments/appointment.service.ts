@@ -151,6 +151,11 @@ export class AppointmentService {
     );
   }
 
+  /** Appointments replayed or imported under these identifiers (the schema allows this to staff only). */
+  byIdentifiers(system: string, values: readonly string[]): Promise<Appointment[]> {
+    return new AppointmentRepository(this.#em).findBySources(system, values);
+  }
+
   /** The doctor accepts a `PENDING` appointment: `CONFIRMED`, event `AppointmentConfirmed`. */
   accept(id: string): Promise<Appointment> {
     return this.#transition(id, 'accept', 'CONFIRMED', (appointment) => ({

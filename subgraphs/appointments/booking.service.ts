@@ -63,7 +63,7 @@ export class BookingService {
    *
    * @throws ForbiddenError when a patient books for someone else.
    * @throws BadUserInputError for an unknown, archived or deceased patient, or an unknown or inactive doctor.
-   * @throws ConflictError when `identifier` was booked before (a replay).
+   * @throws ConflictError when `identifier` was booked before (a replay), whatever else the slot would break now.
    * @throws DomainError INVALID_SLOT, OUTSIDE_CLINIC_HOURS, LEAD_TIME_TOO_SHORT, DEPARTMENT_MISMATCH,
    *   DOCTOR_UNAVAILABLE, DOCTOR_DAILY_CAP_REACHED; SLOT_UNAVAILABLE and PATIENT_DOUBLE_BOOKED come from the
    *   exclusion constraints, mapped by the transport.
@@ -73,9 +73,13 @@ export class BookingService {
     if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== input.patientId) {
       throw new ForbiddenError('Patients may book only for themselves.');
     }
-    this.#checkSlot(input.startsAt, { leadTime: true });
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
+      // A replayed row is answered as one (before any rule its slot might break now).
+      if (input.identifier && (await repository.findBySource(input.identifier.system, input.identifier.value))) {
+        throw new ConflictError('This appointment was booked before.');
+      }
+      this.#checkSlot(input.startsAt, { leadTime: true });
       const doctor = await this.#bookable(repository, input);
       this.#check(
         availabilityViolation(input.startsAt, this.#availabilityOf(doctor), this.#timeZone, this.#policy),

@@ -202,9 +202,12 @@ export type Mutation = {
   /** The visit is over: `CHECKED_IN` → `COMPLETED` (billing charges the fee). Errors: as `acceptAppointment`. */
   completeAppointment: Appointment;
   /**
-   * Records a past appointment with its outcome, marked `imported` (history imports). Every integrity rule holds
-   * except the lead time. Errors: `CONFLICT` (the identifier was imported before), `BAD_USER_INPUT` (not in the past,
-   * unknown patient or doctor), and the booking errors for the slot.
+   * Records a past appointment with its outcome, marked `imported` (history imports). What the record itself must
+   * satisfy still holds — a whole slot inside clinic hours, a known patient and doctor, the doctor's department, one
+   * record per identifier — but not the rules about booking now (lead time, today's working hours, the daily cap,
+   * overlaps of active appointments): it happened. Errors: `CONFLICT` (the identifier was imported before),
+   * `BAD_USER_INPUT` (not in the past, unknown patient or doctor), `INVALID_SLOT`, `OUTSIDE_CLINIC_HOURS`,
+   * `DEPARTMENT_MISMATCH`.
    */
   importAppointment: Appointment;
   /**
@@ -304,6 +307,11 @@ export type Query = {
    * the filter says. `first`: 1–100, default 20.
    */
   appointments: AppointmentConnection;
+  /**
+   * Appointments carrying any of `values` (at most 100) as their identifier of `system`: what a replay or an import
+   * created before, so that a rerun can skip it.
+   */
+  appointmentsByIdentifier: Array<Appointment>;
 };
 
 
@@ -316,6 +324,12 @@ export type QueryAppointmentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AppointmentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAppointmentsByIdentifierArgs = {
+  system: Scalars['String']['input'];
+  values: Array<Scalars['String']['input']>;
 };
 
 /** Roles a user may hold (SPEC §2); a user may hold several. */
@@ -576,6 +590,7 @@ export type PatientResolvers<ContextType = Context, ParentType extends Resolvers
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentArgs, 'id'>>;
   appointments?: Resolver<ResolversTypes['AppointmentConnection'], ParentType, ContextType, Partial<QueryAppointmentsArgs>>;
+  appointmentsByIdentifier?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentsByIdentifierArgs, 'system' | 'values'>>;
 };
 
 export type Resolvers<ContextType = Context> = {

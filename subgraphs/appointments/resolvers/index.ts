@@ -1,7 +1,7 @@
 /** Resolvers of the appointments subgraph: parse the input, call the service, shape the result. */
 import { z } from 'zod';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
-import { idSchema, parseInput } from '../../../platform/validation.ts';
+import { identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import {
   appointmentFilterInput,
@@ -27,6 +27,10 @@ export const resolvers: Resolvers = {
     appointment: (_root, args, { appointments }) => appointments.get(parseInput(idSchema, args.id, 'id')),
     appointments: (_root, args, { appointments }) =>
       appointments.list(parseInput(appointmentFilterInput, args.filter ?? {}, 'filter'), page(args)),
+    appointmentsByIdentifier: (_root, args, { appointments }) => {
+      const lookup = parseInput(identifierLookupSchema, args, '');
+      return appointments.byIdentifiers(lookup.system, lookup.values);
+    },
   },
   Mutation: {
     bookAppointment: (_root, args, { bookings }) => bookings.book(parseInput(bookAppointmentInput, args.input)),
