@@ -1,6 +1,6 @@
 /** What an import reports: per entity kind, how many rows were created, skipped or failed, and why. */
 
-export type EntityKind = 'departments' | 'doctors' | 'patients';
+export type EntityKind = 'departments' | 'doctors' | 'patients' | 'appointments';
 
 /** A row that was not imported. */
 export interface RowFailure {
@@ -8,6 +8,8 @@ export interface RowFailure {
   row: number;
   /** The source id of the row (Synthea Id), or a department's code, when known. */
   id?: string;
+  /** The graph's error code (`extensions.code`), or the importer's own (`INVALID_ROW`), where the source has one. */
+  code?: string;
   reason: string;
 }
 
@@ -26,6 +28,8 @@ export interface ImportSummary {
   departments: KindSummary;
   doctors: KindSummary;
   patients: KindSummary;
+  /** Sources that import appointments (the no-show data set). */
+  appointments?: KindSummary;
   /** Wall-clock duration of the whole import, in milliseconds. */
   elapsedMs: number;
 }
@@ -78,4 +82,27 @@ export class KindTally {
     const { total, created, skipped, failed } = this.#summary;
     this.#onProgress?.({ kind: this.kind, done: created + skipped + failed, total, created, skipped, failed });
   }
+}
+
+/** Failures of one code: how many, and the first few rows. */
+export interface CodeCount {
+  count: number;
+  /** The smallest row numbers with this code, at most the number asked for. */
+  examples: number[];
+}
+
+/**
+ * Failures grouped by `code` (`UNCODED` without one), codes in alphabetical order, each with up to `examples`
+ * example rows (the smallest).
+ */
+export function failuresByCode(failures: readonly RowFailure[], examples = 5): Record<string, CodeCount> {
+  const byCode = new Map<string, CodeCount>();
+  for (const failure of [...failures].sort((a, b) => a.row - b.row)) {
+    const code = failure.code ?? 'UNCODED';
+    let entry = byCode.get(code);
+    if (!entry) byCode.set(code, (entry = { count: 0, examples: [] }));
+    entry.count++;
+    if (entry.examples.length < examples) entry.examples.push(failure.row);
+  }
+  return Object.fromEntries([...byCode].sort(([a], [b]) => a.localeCompare(b)));
 }

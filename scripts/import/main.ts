@@ -2,6 +2,7 @@
  * `npm run import -- <source> ...`: loads a public data set into the graph through its API, as an admin client.
  *
  *   synthea <folder> [--gateway <url>] [--concurrency <n>]
+ *   noshow <csv> [--mode replay|history] [--gateway <url>] [--concurrency <n>] [--limit <n>] [--timezone <zone>]
  *
  * Credentials come from `HMS_ADMIN_EMAIL` and `HMS_ADMIN_PASSWORD`. Exit codes: 0 when every row was created or
  * skipped, 1 when any row failed (or the import stopped part-way), 2 for usage and configuration errors.
@@ -11,9 +12,12 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { emailSchema } from '../../platform/validation.ts';
 import { ExitCode, UsageError, type Command, type CommandContext } from './cli.ts';
+import { noShowCommand } from './noshow.command.ts';
 import { syntheaCommand } from './synthea.command.ts';
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([syntheaCommand].map((command) => [command.name, command]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [syntheaCommand, noShowCommand].map((command) => [command.name, command]),
+);
 
 const importEnvSchema = z.object({
   HMS_ADMIN_EMAIL: z.string({ error: "must be set to an admin's email" }).pipe(emailSchema),

@@ -3,7 +3,7 @@ import type { EntityKind, ImportProgress, ImportSummary } from './import-summary
 
 /** Failures listed per kind before the rest are only counted. */
 const MAX_LISTED_FAILURES = 20;
-const KINDS: EntityKind[] = ['departments', 'doctors', 'patients'];
+const KINDS: EntityKind[] = ['departments', 'doctors', 'patients', 'appointments'];
 
 /** `patients  50/111  created 50  skipped 0  failed 0` */
 export function formatProgress(progress: ImportProgress): string {
@@ -57,8 +57,10 @@ export function createProgressPrinter(
  */
 export function formatSummary(summary: ImportSummary): string {
   const header = ['kind', 'total', 'created', 'skipped', 'failed'];
-  const rows = KINDS.map((kind) => {
-    const { total, created, skipped, failed } = summary[kind];
+  // Appointments only for the sources that import them.
+  const kinds = KINDS.filter((kind) => summary[kind] !== undefined);
+  const rows = kinds.map((kind) => {
+    const { total, created, skipped, failed } = summary[kind]!;
     return [kind, total, created, skipped, failed].map(String);
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
@@ -67,8 +69,8 @@ export function formatSummary(summary: ImportSummary): string {
       .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ');
   const lines = [line(header), ...rows.map(line), `elapsed ${(summary.elapsedMs / 1000).toFixed(1)} s`];
-  for (const kind of KINDS) {
-    const { failures } = summary[kind];
+  for (const kind of kinds) {
+    const { failures } = summary[kind]!;
     if (failures.length === 0) continue;
     lines.push('', `${kind} failed:`);
     for (const failure of failures.slice(0, MAX_LISTED_FAILURES)) {
