@@ -1,0 +1,253 @@
+/**
+ * The load generator of `npm run bench`, in its own process (forked by `main.ts`) so that it never shares an
+ * event loop with the graph it measures. It runs autocannon jobs that `main.ts` sends over IPC and answers with
+ * their figures. The booking counter lives here, so the warm-up and the measured run never repeat a booking.
+ *
+ * Latencies are autocannon's own per-response times (from writing the request to the end of the response), kept
+ * as floats: autocannon's histogram rounds them to whole milliseconds.
+ */
+import { createRequire } from 'node:module';
+import type { EventEmitter } from 'node:events';
+import { plannedBooking, type BookingPlan } from './plan.ts';
+
+// autocannon is CommonJS without type declarations: the little of its API used here, typed.
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest;
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+}
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  timeout?: number;
+  sampleInt?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  requests?: AutocannonRequest[];
+}
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  resets: number;
+}
+interface AutocannonInstance extends EventEmitter {
+  stop(): void;
+}
+type Autocannon = (
+  options: AutocannonOptions,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export const BOOK = `mutation Book($input: BookAppointmentInput!) {
+  bookAppointment(input: $input) { id status startsAt }
+}`;
+export const SLOTS = `query Slots($id: ID!, $date: Date!) { doctor(id: $id) { availableSlots(date: $date) } }`;
+
+export type Job =
+  | { kind: 'bookings'; url: string; token: string; plan: BookingPlan; seconds: number; connections: number }
+  | {
+      kind: 'slots';
+      url: string;
+      token: string;
+      doctorId: string;
+      date: string;
+      requests: number;
+      expectedSlots: number;
+    };
+
+export interface BookingRunResult {
+  /** Bookings sent (each a distinct planned booking). */
+  sent: number;
+  /** Answered 200 with data and without errors. */
+  ok: number;
+  /** Answered with errors, by `extensions.code` (or `HTTP <status>`). */
+  errorCodes: Record<string, number>;
+  /** Sent but never answered (timed out or lost with their connection). */
+  unanswered: number;
+  /** Seconds from the start until the last booking's answer. */
+  seconds: number;
+  /** Latency of every answered booking, ms. */
+  latenciesMs: number[];
+  /** Successful bookings answered in each whole second of the run. */
+  okPerSecond: number[];
+  /** autocannon's connection errors and timeouts. */
+  connectionErrors: number;
+  timeouts: number;
+}
+
+export interface SlotsRunResult {
+  ok: number;
+  errors: Record<string, number>;
+  latenciesMs: number[];
+}
+
+function authorised(token: string): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+}
+
+/** Codes of a GraphQL response's errors, or null when it has none (a successful answer). */
+function errorCodesOf(status: number, body: string): string[] | null {
+  if (status !== 200) return [`HTTP ${status}`];
+  if (!body.includes('"errors"')) return null;
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] };
+    if (!parsed.errors?.length) return null;
+    return parsed.errors.map((error) => error.extensions?.code ?? 'NO_CODE');
+  } catch {
+    return ['UNPARSEABLE_RESPONSE'];
+  }
+}
+
+let nextBooking = 0;
+
+/**
+ * Books for `seconds` with `connections` concurrent clients, each request the next planned booking. When the
+ * time is up, no booking is sent any more and the run ends as soon as every booking in flight has been answered
+ * (connections still free meanwhile ask `{ __typename }`), so that every booking sent is accounted for.
+ */
+function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRunResult> {
+  const path = new URL(job.url).pathname;
+  const graceSeconds = 20;
+  const result: BookingRunResult = {
+    sent: 0,
+    ok: 0,
+    errorCodes: {},
+    unanswered: 0,
+    seconds: 0,
+    latenciesMs: [],
+    okPerSecond: [],
+    connectionErrors: 0,
+    timeouts: 0,
+  };
+  let outstanding = 0;
+  // onResponse (which sees the request's context) runs right before autocannon's 'response' event (which has
+  // the latency) for the same response, synchronously: it leaves what it learnt here.
+  let answered: { booking: boolean; ok: boolean } | undefined;
+  const idleBody = JSON.stringify({ query: '{ __typename }' });
+
+  return new Promise((resolve, reject) => {
+    const startedAt = performance.now();
+    const deadline = startedAt + job.seconds * 1000;
+    let lastBookingAt = startedAt;
+    const instance = autocannon(
+      {
+        url: job.url,
+        connections: job.connections,
+        duration: job.seconds + graceSeconds,
+        timeout: graceSeconds - 5,
+        sampleInt: 100,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: authorised(job.token),
+            setupRequest: (request, context) => {
+              if (performance.now() >= deadline) {
+                context.booking = false;
+                return { ...request, body: idleBody };
+              }
+              const booking = plannedBooking(job.plan, nextBooking++);
+              context.booking = true;
+              outstanding++;
+              result.sent++;
+              return { ...request, body: JSON.stringify({ query: BOOK, variables: { input: booking } }) };
+            },
+            onResponse: (status, body, context) => {
+              if (context.booking !== true) {
+                answered = { booking: false, ok: true };
+                return;
+              }
+              outstanding--;
+              const codes = errorCodesOf(status, body);
+              if (codes) for (const code of codes) result.errorCodes[code] = (result.errorCodes[code] ?? 0) + 1;
+              else result.ok++;
+              answered = { booking: true, ok: codes === null };
+            },
+          },
+        ],
+      },
+      (error, summary) => {
+        if (error) return reject(error);
+        result.unanswered = outstanding;
+        result.connectionErrors = summary.errors - summary.timeouts;
+        result.timeouts = summary.timeouts;
+        result.seconds = (lastBookingAt - startedAt) / 1000;
+        resolve(result);
+      },
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+      const now = performance.now();
+      if (answered?.booking) {
+        result.latenciesMs.push(responseTimeMs);
+        lastBookingAt = now;
+        if (answered.ok) {
+          const second = Math.floor((now - startedAt) / 1000);
+          result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
+        }
+      }
+      answered = undefined;
+      if (now >= deadline && outstanding === 0) instance.stop();
+    });
+  });
+}
+
+/** `requests` sequential `availableSlots` queries (one connection), each checked for the expected slot count. */
+function runSlots(job: Extract<Job, { kind: 'slots' }>): Promise<SlotsRunResult> {
+  const result: SlotsRunResult = { ok: 0, errors: {}, latenciesMs: [] };
+  const body = JSON.stringify({ query: SLOTS, variables: { id: job.doctorId, date: job.date } });
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: job.url,
+        connections: 1,
+        amount: job.requests,
+        timeout: 10,
+        sampleInt: 100,
+        requests: [
+          {
+            method: 'POST',
+            path: new URL(job.url).pathname,
+            headers: authorised(job.token),
+            body,
+            onResponse: (status, text) => {
+              const codes = errorCodesOf(status, text);
+              let problem = codes?.join(',');
+              if (!problem) {
+                const slots = (JSON.parse(text) as { data?: { doctor?: { availableSlots?: string[] } } }).data?.doctor
+                  ?.availableSlots;
+                if (slots?.length !== job.expectedSlots) problem = `WRONG_SLOT_COUNT(${slots?.length ?? 'none'})`;
+              }
+              if (problem) result.errors[problem] = (result.errors[problem] ?? 0) + 1;
+              else result.ok++;
+            },
+          },
+        ],
+      },
+      (error) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+      result.latenciesMs.push(responseTimeMs);
+    });
+  });
+}
+
+/** Jobs from the parent, one at a time; each answered with `{ id, result }` or `{ id, error }`. */
+if (process.send) {
+  process.on('message', (message: { id: number; job: Job }) => {
+    const run = message.job.kind === 'bookings' ? runBookings(message.job) : runSlots(message.job);
+    run.then(
+      (result) => process.send!({ id: message.id, result }),
+      (error: unknown) => process.send!({ id: message.id, error: String(error) }),
+    );
+  });
+  // The parent gone (even killed): nothing left to do.
+  process.on('disconnect', () => process.exit(0));
+}

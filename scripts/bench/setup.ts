@@ -1,0 +1,139 @@
+/**
+ * The bench's hospital, set up through the API as an admin: departments, the booking run's doctors (plus one whose
+ * day is full and one whose day is empty, for availableSlots) and patients; the bookings planned up front
+ * (`plan.ts`); and the full day booked.
+ */
+import type { EmbeddedEnv } from '../../embedded/config.ts';
+import type { Graph } from '../../embedded/graph.ts';
+import { clinicHours } from '../../platform/config.ts';
+import type { GraphClient } from '../../platform/graphql/client.ts';
+import { DoctorReplica, PatientReplica } from '../../subgraphs/appointments/appointment.entity.ts';
+import { checkPlan, firstWeekday, type BookingPlan } from './plan.ts';
+
+export interface BenchHospital {
+  plan: BookingPlan;
+  doctors: { id: string; departmentId: string }[];
+  patientIds: string[];
+  fullDoctor: { id: string; departmentId: string };
+  emptyDoctor: { id: string; departmentId: string };
+  /** Bookings made to fill the full day. */
+  setupBookings: number;
+  /** Slots of a clinic day. */
+  slotsInDay: number;
+  patientCount: number;
+}
+
+/** Creates the hospital the bench books in and waits until scheduling knows everyone. */
+export async function setUpHospital(
+  graph: Graph,
+  admin: GraphClient,
+  options: { env: EmbeddedEnv; doctorCount: number; departments: number },
+): Promise<BenchHospital> {
+  const { env, doctorCount, departments: DEPARTMENTS } = options;
+  const patientCount = 2 * doctorCount;
+  const departments = await mapLimited(Array.from({ length: DEPARTMENTS }), 4, async (_, i) => {
+    const data = await admin.data<{ createDepartment: { id: string } }>(
+      'mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }',
+      { input: { name: `Bench department ${i + 1}`, code: `BENCH${i + 1}` } },
+    );
+    return data.createDepartment.id;
+  });
+  // The booking run's doctors, then one with a full day and one with an empty day for availableSlots.
+  const doctors = await mapLimited(Array.from({ length: doctorCount + 2 }), 8, async (_, i) => {
+    const departmentId = departments[i % DEPARTMENTS]!;
+    const data = await admin.data<{ createDoctor: { id: string } }>(
+      'mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }',
+      {
+        input: {
+          givenName: 'Bench',
+          familyName: `Doctor ${i + 1}`,
+          departmentId,
+          specialization: 'General Practice',
+          consultationFeeAmount: 8_000,
+        },
+      },
+    );
+    return { id: data.createDoctor.id, departmentId };
+  });
+  const patientIds = await mapLimited(Array.from({ length: patientCount + 1 }), 8, async (_, i) => {
+    const data = await admin.data<{ registerPatient: { id: string } }>(
+      'mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { id } }',
+      { input: { givenName: 'Bench', familyName: `Patient ${i + 1}`, birthDate: '1980-01-01', sex: 'UNKNOWN' } },
+    );
+    return data.registerPatient.id;
+  });
+  await untilReplicated(
+    graph,
+    doctors.map((doctor) => doctor.id),
+    patientIds,
+  );
+
+  const clinic = clinicHours(env.HMS_CLINIC_HOURS);
+  const slotsInDay = Math.floor((clinic.closesAt - clinic.opensAt) / env.HMS_SLOT_MINUTES);
+  const plan: BookingPlan = {
+    doctors: doctors.slice(0, doctorCount),
+    patientIds: patientIds.slice(0, patientCount),
+    firstDay: firstWeekday(new Date(), 2),
+    slotMinutes: Array.from(
+      { length: Math.min(env.HMS_DOCTOR_DAILY_CAP, slotsInDay) },
+      (_, k) => clinic.opensAt + k * env.HMS_SLOT_MINUTES,
+    ),
+  };
+  checkPlan(plan, env.HMS_DOCTOR_DAILY_CAP);
+
+  // The full day: as many bookings as the cap allows, for one patient at different times.
+  const [fullDoctor, emptyDoctor] = [doctors[doctorCount]!, doctors[doctorCount + 1]!];
+  const slotsDay = plan.firstDay;
+  for (const minute of plan.slotMinutes) {
+    const startsAt = new Date(`${slotsDay}T00:00:00Z`);
+    startsAt.setUTCMinutes(minute);
+    await admin.data('mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id } }', {
+      input: {
+        patientId: patientIds[patientCount]!,
+        doctorId: fullDoctor.id,
+        departmentId: fullDoctor.departmentId,
+        startsAt: startsAt.toISOString(),
+      },
+    });
+  }
+  const setupBookings = plan.slotMinutes.length;
+  return { plan, doctors, patientIds, fullDoctor, emptyDoctor, setupBookings, slotsInDay, patientCount };
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+async function mapLimited<Item, Result>(
+  items: readonly Item[],
+  limit: number,
+  work: (item: Item, index: number) => Promise<Result>,
+): Promise<Result[]> {
+  const results: Result[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Waits until the appointments subgraph's copy knows every doctor and patient (it learns them from events). */
+async function untilReplicated(graph: Graph, doctorIds: string[], patientIds: string[]): Promise<void> {
+  const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments');
+  if (!appointments) throw new Error('the graph has no appointments subgraph');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const em = appointments.runtime.orm.em.fork();
+    const doctors = await em.count(DoctorReplica, { doctorId: { $in: doctorIds } });
+    const patients = await em.count(PatientReplica, { patientId: { $in: patientIds } });
+    if (doctors === doctorIds.length && patients === patientIds.length) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the appointments subgraph knows ${doctors}/${doctorIds.length} doctors and ` +
+          `${patients}/${patientIds.length} patients after 60 s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
