@@ -13,7 +13,6 @@ import { createOrm, migrate } from '../platform/db/orm.ts';
 import { eventingEntities } from '../platform/events/outbox.entity.ts';
 import { createLogger } from '../platform/logger.ts';
 import { subgraphDefinitionsForTools } from '../subgraphs/index.ts';
-import { DEFAULT_POLICY } from '../subgraphs/appointments/appointment.rules.ts';
 
 const [name, label] = process.argv.slice(2);
 const definitions = subgraphDefinitionsForTools();

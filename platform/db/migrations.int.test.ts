@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { subgraphDefinitionsForTools } from '../../subgraphs/index.ts';
-import { DEFAULT_POLICY } from '../../subgraphs/appointments/appointment.rules.ts';
 import { openTestDatabase, type TestDatabaseHandle } from '../testing/orm.ts';
 import { migrationsApplied, withoutHandWrittenConstraints } from './orm.ts';
 
