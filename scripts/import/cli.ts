@@ -1,4 +1,9 @@
-/** What every subcommand of the import CLI (`main.ts`) shares: its shape, exit codes and usage errors. */
+/** What every subcommand of the import CLI (`main.ts`) shares: its shape, exit codes, usage errors and sign-in. */
+import { GraphClient } from '../../platform/graphql/client.ts';
+import { CsvFileError } from './csv.ts';
+
+/** Where the importers send their requests unless `--gateway` says otherwise. */
+export const DEFAULT_GATEWAY = 'http://localhost:4000/graphql';
 
 /** Process exit codes of the import CLI. */
 export const ExitCode = {
@@ -60,4 +65,41 @@ export function urlOption(name: string, text: string): string {
     // reported below
   }
   throw new UsageError(`--${name} must be an http(s) URL, not "${text}"`);
+}
+
+/**
+ * Signs in to `gateway` as the admin and runs `importAll` with the client (and `signIn`, to sign in again when a
+ * long import outlives its session), mapping what stops it to an exit code: a refused sign-in (nothing imported) or
+ * an unreadable file is USAGE, anything else part-way is ROWS_FAILED (what was imported stays; a rerun skips it).
+ */
+export async function runSignedIn(
+  context: CommandContext,
+  gateway: string,
+  importAll: (client: GraphClient, signIn: () => Promise<GraphClient>) => Promise<ExitCode>,
+): Promise<ExitCode> {
+  const { email, password } = context.credentials();
+  const signIn = () => new GraphClient(gateway).signIn(email, password);
+  let client: GraphClient;
+  try {
+    client = await signIn();
+  } catch (error) {
+    context.stderr.write(`Could not sign in to ${gateway} as ${email}: ${messageOf(error)}\n`);
+    return ExitCode.USAGE;
+  }
+  try {
+    return await importAll(client, signIn);
+  } catch (error) {
+    if (error instanceof CsvFileError) {
+      context.stderr.write(`\nCannot read the input: ${error.message}\n`);
+      return ExitCode.USAGE;
+    }
+    context.stderr.write(
+      `\nThe import stopped: ${messageOf(error)}\nWhat was imported stays; running the import again skips it.\n`,
+    );
+    return ExitCode.ROWS_FAILED;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -4,14 +4,11 @@
  * the summary on stdout.
  */
 import { parseArgs } from 'node:util';
-import { GraphClient } from '../../platform/graphql/client.ts';
-import { ExitCode, integerOption, UsageError, urlOption, type Command } from './cli.ts';
-import { CsvFileError } from './csv.ts';
+import { DEFAULT_GATEWAY, ExitCode, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
 import { formatNoShowSummary } from './noshow.report.ts';
 import { isTimeZone } from './noshow.schedule.ts';
 import { importNoShow, type NoShowMode } from './noshow.ts';
 import { createProgressPrinter } from './report.ts';
-import { DEFAULT_GATEWAY } from './synthea.command.ts';
 
 const MODES: readonly NoShowMode[] = ['replay', 'history'];
 
@@ -50,23 +47,9 @@ export const noShowCommand: Command = {
       throw new UsageError(
         `--timezone must be an IANA time zone such as UTC or America/Sao_Paulo, not "${values.timezone}"`,
       );
-    const { email, password } = context.credentials();
-
-    const signIn = () => new GraphClient(gateway).signIn(email, password);
-    let client: GraphClient;
-    try {
-      client = await signIn();
-    } catch (error) {
-      // Nothing was imported: the gateway address or the credentials are wrong.
-      context.stderr.write(
-        `Could not sign in to ${gateway} as ${email}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return ExitCode.USAGE;
-    }
-
-    const rows = limit === undefined ? 'every row' : `the first ${limit} rows`;
-    context.stderr.write(`Importing ${rows} of ${file} into ${gateway} (${mode}, time zone ${values.timezone})\n`);
-    try {
+    return runSignedIn(context, gateway, async (client, signIn) => {
+      const rows = limit === undefined ? 'every row' : `the first ${limit} rows`;
+      context.stderr.write(`Importing ${rows} of ${file} into ${gateway} (${mode}, time zone ${values.timezone})\n`);
       const summary = await importNoShow({
         file,
         client,
@@ -81,16 +64,6 @@ export const noShowCommand: Command = {
       const failed =
         summary.departments.failed + summary.doctors.failed + summary.patients.failed + summary.appointments.failed;
       return failed > 0 ? ExitCode.ROWS_FAILED : ExitCode.OK;
-    } catch (error) {
-      if (error instanceof CsvFileError) {
-        context.stderr.write(`\nCannot read the file: ${error.message}\n`);
-        return ExitCode.USAGE;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      context.stderr.write(
-        `\nThe import stopped: ${message}\nWhat was imported stays; running the import again skips it.\n`,
-      );
-      return ExitCode.ROWS_FAILED;
-    }
+    });
   },
 };

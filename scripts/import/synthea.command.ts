@@ -3,13 +3,9 @@
  * the Synthea CSV export in `<folder>` with progress on stderr, and prints the summary table on stdout.
  */
 import { parseArgs } from 'node:util';
-import { GraphClient } from '../../platform/graphql/client.ts';
-import { ExitCode, integerOption, UsageError, urlOption, type Command } from './cli.ts';
-import { CsvFileError } from './csv.ts';
+import { DEFAULT_GATEWAY, ExitCode, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
 import { createProgressPrinter, formatSummary } from './report.ts';
 import { importSynthea } from './synthea.ts';
-
-export const DEFAULT_GATEWAY = 'http://localhost:4000/graphql';
 
 export const syntheaCommand: Command = {
   name: 'synthea',
@@ -31,22 +27,8 @@ export const syntheaCommand: Command = {
     const folder = positionals[0]!;
     const gateway = urlOption('gateway', values.gateway);
     const concurrency = integerOption('concurrency', values.concurrency, 1, 64);
-    const { email, password } = context.credentials();
-
-    const signIn = () => new GraphClient(gateway).signIn(email, password);
-    let client: GraphClient;
-    try {
-      client = await signIn();
-    } catch (error) {
-      // Nothing was imported: the gateway address or the credentials are wrong.
-      context.stderr.write(
-        `Could not sign in to ${gateway} as ${email}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
-      return ExitCode.USAGE;
-    }
-
-    context.stderr.write(`Importing Synthea export ${folder} into ${gateway}\n`);
-    try {
+    return runSignedIn(context, gateway, async (client, signIn) => {
+      context.stderr.write(`Importing Synthea export ${folder} into ${gateway}\n`);
       const summary = await importSynthea({
         folder,
         client,
@@ -57,16 +39,6 @@ export const syntheaCommand: Command = {
       context.stdout.write(formatSummary(summary));
       const failed = summary.departments.failed + summary.doctors.failed + summary.patients.failed;
       return failed > 0 ? ExitCode.ROWS_FAILED : ExitCode.OK;
-    } catch (error) {
-      if (error instanceof CsvFileError) {
-        context.stderr.write(`\nCannot read the export: ${error.message}\n`);
-        return ExitCode.USAGE;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      context.stderr.write(
-        `\nThe import stopped: ${message}\nWhat was imported stays; running the import again skips it.\n`,
-      );
-      return ExitCode.ROWS_FAILED;
-    }
+    });
   },
 };
