@@ -8,6 +8,7 @@ import type { Graph } from '../../embedded/graph.ts';
 import { clinicHours } from '../../platform/config.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { DoctorReplica, PatientReplica } from '../../subgraphs/appointments/appointment.entity.ts';
+import { forEachConcurrently } from '../import/concurrency.ts';
 import { checkPlan, firstWeekday, type BookingPlan } from './plan.ts';
 
 export interface BenchHospital {
@@ -107,14 +108,9 @@ async function mapLimited<Item, Result>(
   work: (item: Item, index: number) => Promise<Result>,
 ): Promise<Result[]> {
   const results: Result[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await forEachConcurrently(items, limit, async (item, index) => {
+    results[index] = await work(item, index);
+  });
   return results;
 }
 
