@@ -39,6 +39,9 @@ export const phoneSchema = z
 /** A UUID, as every id in the graph is. */
 export const idSchema = z.string().uuid('must be an id returned by the graph');
 
+/** A calendar date `YYYY-MM-DD` (ISO 8601) that exists: 2024-02-29 yes, 2026-02-31 no. */
+export const dateSchema = z.iso.date('must be a calendar date YYYY-MM-DD');
+
 /** Free text a person types, trimmed, with a maximum length. */
 export const textSchema = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 

@@ -6,7 +6,7 @@
  * they hold across daylight-saving changes; durations (lead time, cut-offs) are absolute.
  */
 import { DateTime } from 'luxon';
-import { parseTimeOfDay, weekdayHours } from '../../platform/time.ts';
+import { dateIn, parseTimeOfDay, weekdayHours } from '../../platform/time.ts';
 
 export const APPOINTMENT_STATUSES = [
   'PENDING',
@@ -116,7 +116,7 @@ export function localTime(
 
 /** The hospital day of an instant, `YYYY-MM-DD` (the day the daily cap counts in). */
 export function hospitalDay(instant: Date, timeZone: string): string {
-  return localTime(instant, timeZone).date;
+  return dateIn(timeZone, instant);
 }
 
 /**
@@ -222,12 +222,12 @@ export function rescheduleViolation(
   return null;
 }
 
-/** `INVALID_STATUS_TRANSITION` for a no-show before the slot has started (SPEC §3), or from a status other than CONFIRMED. */
-export function noShowViolation(appointment: { status: AppointmentStatus; startsAt: Date }, now: Date): string | null {
-  return (
-    transitionViolation(appointment.status, 'NO_SHOW') ??
-    (now < appointment.startsAt ? SchedulingError.INVALID_STATUS_TRANSITION : null)
-  );
+/**
+ * `INVALID_STATUS_TRANSITION` for a no-show marked before the slot has started (SPEC §3); from its start instant on
+ * it may be marked. Which statuses may become `NO_SHOW` is `transitionViolation`'s rule.
+ */
+export function noShowViolation(startsAt: Date, now: Date): string | null {
+  return now < startsAt ? SchedulingError.INVALID_STATUS_TRANSITION : null;
 }
 
 /** `percent` of an amount in minor units, rounded half up to the minor unit, in integers only. */

@@ -55,7 +55,8 @@ const ACTORS: Record<
   markNoShow: { roles: ['ADMIN', 'RECEPTION'], ownDoctor: true, ownPatient: false },
 };
 
-export interface AppointmentServiceDependencies {
+/** What both scheduling services (this one and `BookingService`) work with. */
+export interface SchedulingServiceDependencies {
   em: EntityManager;
   actor: Actor;
   clock: () => Date;
@@ -116,7 +117,7 @@ export class AppointmentService {
   readonly #timeZone: string;
   readonly #policy: SchedulingPolicy;
 
-  constructor(deps: AppointmentServiceDependencies) {
+  constructor(deps: SchedulingServiceDependencies) {
     this.#em = deps.em;
     this.#actor = deps.actor;
     this.#clock = deps.clock;
@@ -226,7 +227,7 @@ export class AppointmentService {
    */
   markNoShow(id: string): Promise<Appointment> {
     return this.#transition(id, 'markNoShow', 'NO_SHOW', (appointment) => {
-      const violation = noShowViolation({ status: 'CONFIRMED', startsAt: appointment.startsAt }, this.#clock());
+      const violation = noShowViolation(appointment.startsAt, this.#clock());
       if (violation) throw new DomainError(violation, 'A no-show can be marked only once the slot has started.');
       appointment.feeOwedAmount = noShowCharge(appointment.consultationFeeAmount, this.#policy);
       const payload: AppointmentMarkedNoShowPayload = {

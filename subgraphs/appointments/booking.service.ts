@@ -30,18 +30,10 @@ import {
   type Availability,
   type SchedulingPolicy,
 } from './appointment.rules.ts';
-import { payloadOf } from './appointment.service.ts';
+import { payloadOf, type SchedulingServiceDependencies } from './appointment.service.ts';
 
 /** Roles that book and move any patient's appointments (SPEC §2). */
 const FRONT_DESK = ['ADMIN', 'RECEPTION'] as const;
-
-export interface BookingServiceDependencies {
-  em: EntityManager;
-  actor: Actor;
-  clock: () => Date;
-  timeZone: string;
-  policy: SchedulingPolicy;
-}
 
 export class BookingService {
   readonly #em: EntityManager;
@@ -50,7 +42,7 @@ export class BookingService {
   readonly #timeZone: string;
   readonly #policy: SchedulingPolicy;
 
-  constructor(deps: BookingServiceDependencies) {
+  constructor(deps: SchedulingServiceDependencies) {
     this.#em = deps.em;
     this.#actor = deps.actor;
     this.#clock = deps.clock;
@@ -157,10 +149,11 @@ export class BookingService {
   }
 
   /**
-   * Records a past appointment with its outcome (ADMIN only, enforced by the schema), marked `imported`. Every
-   * integrity rule holds (whole slot in clinic hours, the doctor's department, known patient and doctor, one record
-   * per source identifier) except the lead time, and the day's counter is not touched (the appointment is over).
-   * Emits `AppointmentImported`.
+   * Records a past appointment with its outcome (ADMIN only, enforced by the schema), marked `imported`. What a
+   * record must be still holds (a whole slot in clinic hours, a known patient and doctor, the doctor's department,
+   * one record per source identifier); the rules about booking now do not (lead time, working hours, the daily cap
+   * and its counter; the overlap constraints cover only active appointments, which a COMPLETED or NO_SHOW one is
+   * not). Emits `AppointmentImported`.
    *
    * @throws ConflictError when the identifier was imported before; the booking rules' codes otherwise.
    */

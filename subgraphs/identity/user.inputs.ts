@@ -1,7 +1,7 @@
 /** Shapes of the identity subgraph's inputs. */
 import { z } from 'zod';
 import { roleSchema } from '../../platform/auth/principal.ts';
-import { emailSchema, idSchema, nameSchema, phoneSchema } from '../../platform/validation.ts';
+import { dateSchema, emailSchema, idSchema, nameSchema, phoneSchema } from '../../platform/validation.ts';
 
 export const signUpInput = z.object({
   email: emailSchema,
@@ -9,7 +9,7 @@ export const signUpInput = z.object({
   password: z.string(),
   givenName: nameSchema,
   familyName: nameSchema,
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
+  birthDate: dateSchema,
   phone: phoneSchema.nullish(),
 });
 export type SignUpInput = z.infer<typeof signUpInput>;

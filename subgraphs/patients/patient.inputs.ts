@@ -1,9 +1,14 @@
 /** Shapes of the patients subgraph's inputs, validated in the resolvers before the service sees them. */
 import { z } from 'zod';
-import { emailSchema, identifiersSchema, nameSchema, phoneSchema, textSchema } from '../../platform/validation.ts';
+import {
+  dateSchema,
+  emailSchema,
+  identifiersSchema,
+  nameSchema,
+  phoneSchema,
+  textSchema,
+} from '../../platform/validation.ts';
 import { SEXES } from './patient.entity.ts';
-
-const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
 export const addressSchema = z.object({
   line: z.array(textSchema(200).min(1)).max(4),

@@ -1,7 +1,7 @@
 /** Resolvers of the appointments subgraph: parse the input, call the service, shape the result. */
 import { z } from 'zod';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
-import { identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
+import { dateSchema, identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import {
   appointmentFilterInput,
@@ -14,7 +14,6 @@ import {
 import { APPOINTMENT_STATUSES } from '../appointment.rules.ts';
 
 const statusList = z.array(z.enum(APPOINTMENT_STATUSES)).nullish();
-const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const page = (args: { first?: number | null; after?: string | null }) => ({
   first: args.first ?? null,
   after: args.after ?? null,
