@@ -56,16 +56,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     poolMax: env.DATABASE_POOL_MAX,
     dataDir: env.HMS_DATA_DIR,
   });
-  const transport = createTransport(
-    {
-      brokers: env.KAFKA_BROKERS,
-      clientId: env.KAFKA_CLIENT_ID,
-      groupPrefix: env.KAFKA_GROUP_PREFIX,
-      partitions: env.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-    },
-    logger,
-  );
+  const transport = createTransport(env, logger);
   const subgraphUrls: Record<string, string> = {};
   const deps = {
     database: database.target,

@@ -18,16 +18,7 @@ await runProcess(async () => {
     level: env.LOG_LEVEL,
     pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
   });
-  const transport = createTransport(
-    {
-      brokers: env.KAFKA_BROKERS,
-      clientId: `${env.KAFKA_CLIENT_ID}-gateway`,
-      groupPrefix: env.KAFKA_GROUP_PREFIX,
-      partitions: env.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-    },
-    logger,
-  );
+  const transport = createTransport(env, logger, 'gateway');
   if (transport.kind === 'in-process') {
     logger.warn(
       'KAFKA_BROKERS is not set: token revocations arrive only through the reload from identity, once a minute',

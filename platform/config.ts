@@ -94,10 +94,21 @@ export const kafkaEnv = {
   KAFKA_CLIENT_ID: z.string().default('hms'),
   /** Prefix for consumer group ids, so that two deployments (or test runs) on one broker do not share groups. */
   KAFKA_GROUP_PREFIX: z.string().default('hms'),
+  /**
+   * Prepended to every topic name (`<prefix>appointment-events`), so that two deployments (or test runs) on one
+   * broker do not read each other's events. Empty by default: the SPEC §6 names as they are.
+   */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+    .max(100)
+    .default(''),
   /** Partitions for topics the process creates on start-up (existing topics are left as they are). */
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
 };
+
+export type KafkaEnv = z.infer<z.ZodObject<typeof kafkaEnv>>;
 
 /** Access tokens: what identity signs and the gateway checks. Both must agree. */
 export const tokenEnv = {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError } from './config.ts';
+import { ConfigError, type KafkaEnv } from './config.ts';
 import { openEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import type { DatabaseTarget } from './db/orm.ts';
 import { InProcessTransport } from './events/in-process-transport.ts';
@@ -38,23 +38,19 @@ export async function openDatabase(options: {
   return { target: { kind: 'embedded', embedded }, embedded, close: () => embedded.close() };
 }
 
-export interface TransportSettings {
-  brokers?: string[] | undefined;
-  clientId: string;
-  groupPrefix: string;
-  partitions: number;
-  replicationFactor: number;
-}
-
-/** Kafka when brokers are configured, in-process otherwise. */
-export function createTransport(settings: TransportSettings, logger: Logger): EventTransport {
-  if (!settings.brokers?.length) return new InProcessTransport();
+/**
+ * Kafka when `KAFKA_BROKERS` is configured, in-process otherwise. `component` names the process to the broker
+ * (`<KAFKA_CLIENT_ID>-<component>`).
+ */
+export function createTransport(env: KafkaEnv, logger: Logger, component?: string): EventTransport {
+  if (!env.KAFKA_BROKERS?.length) return new InProcessTransport();
   return new KafkaTransport({
-    brokers: settings.brokers,
-    clientId: settings.clientId,
-    groupPrefix: settings.groupPrefix,
-    partitions: settings.partitions,
-    replicationFactor: settings.replicationFactor,
+    brokers: env.KAFKA_BROKERS,
+    clientId: component ? `${env.KAFKA_CLIENT_ID}-${component}` : env.KAFKA_CLIENT_ID,
+    groupPrefix: env.KAFKA_GROUP_PREFIX,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    partitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     logger,
   });
 }

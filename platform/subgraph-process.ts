@@ -40,16 +40,7 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
       poolMax: env.DATABASE_POOL_MAX,
       dataDir: `${env.HMS_DATA_DIR}/${name}`,
     });
-    const transport = createTransport(
-      {
-        brokers: env.KAFKA_BROKERS,
-        clientId: `${env.KAFKA_CLIENT_ID}-${name}`,
-        groupPrefix: env.KAFKA_GROUP_PREFIX,
-        partitions: env.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-      },
-      logger,
-    );
+    const transport = createTransport(env, logger, name);
     if (transport.kind === 'in-process') {
       logger.warn('KAFKA_BROKERS is not set: events stay inside this process and reach no other subgraph');
     }

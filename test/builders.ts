@@ -155,13 +155,16 @@ export async function untilLinkable(graph: Graph, doctorId: string): Promise<voi
   await eventually(async () => (await identity.runtime.orm.em.fork().count(KnownDoctor, { doctorId })) === 1);
 }
 
-/** Records the events published on `topic` from now on (the test's own consumer group). */
+/**
+ * Records the events of `topic` (in the test's own consumer group, from the topic's first message: each test graph
+ * has topics of its own, and joining at "latest" could miss an event published while the group forms).
+ */
 export async function captureEvents(graph: Graph, topic: string): Promise<EventEnvelope[]> {
   const seen: EventEnvelope[] = [];
   await graph.transport.subscribe({
     groupId: `test-capture-${unique()}`,
     topics: [topic],
-    fromBeginning: false,
+    fromBeginning: true,
     handle: async (_topic, value) => {
       seen.push(value as EventEnvelope);
     },

@@ -11,11 +11,13 @@ const describeWithKafka = brokers ? describe : describe.skip;
 
 describeWithKafka('the Kafka transport', () => {
   let transport: KafkaTransport;
+  const run = randomUUID().slice(0, 8);
   beforeAll(async () => {
     transport = new KafkaTransport({
       brokers: brokers!,
       clientId: 'hms-test',
-      groupPrefix: `hms-test-${randomUUID().slice(0, 8)}`,
+      groupPrefix: `hms-test-${run}`,
+      topicPrefix: `hms-test-${run}.`,
       partitions: 3,
       replicationFactor: 1,
       logger: createLogger({ name: 'test', level: 'silent' }),
@@ -29,11 +31,13 @@ describeWithKafka('the Kafka transport', () => {
   it('delivers every message once to each consumer group, in order per key', async () => {
     const keys: string[] = [randomUUID(), randomUUID(), randomUUID()];
     const received = { first: [] as { key: string; seq: number }[], second: [] as { key: string; seq: number }[] };
+    const topicsSeen = new Set<string>();
     for (const group of ['first', 'second'] as const) {
       await transport.subscribe({
         groupId: group,
         topics: ['doctor-events'],
-        handle: async (_topic, value) => {
+        handle: async (topic, value) => {
+          topicsSeen.add(topic);
           const message = value as { key?: string; seq?: number };
           if (message.key && keys.includes(message.key)) received[group].push({ key: message.key, seq: message.seq! });
         },
@@ -53,5 +57,7 @@ describeWithKafka('the Kafka transport', () => {
         ]);
       }
     }
+    // The topic prefix is the broker's business: handlers see the plain SPEC §6 name.
+    expect([...topicsSeen]).toEqual(['doctor-events']);
   });
 });

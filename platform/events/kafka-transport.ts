@@ -13,6 +13,8 @@ export interface KafkaTransportOptions {
   clientId: string;
   /** Prepended to every consumer group id: `<prefix>.<groupId>`. */
   groupPrefix: string;
+  /** Prepended to every topic name on the broker (`<prefix>appointment-events`); callers use the plain names. */
+  topicPrefix?: string;
   partitions: number;
   replicationFactor: number;
   logger: Logger;
@@ -37,9 +39,11 @@ export class KafkaTransport implements EventTransport {
   #open!: () => void;
   #ready = false;
   #topics: Promise<void> | undefined;
+  readonly #topicPrefix: string;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
+    this.#topicPrefix = options.topicPrefix ?? '';
     const log = options.logger.child({ component: 'kafka' });
     this.#kafka = new Kafka({
       clientId: options.clientId,
@@ -86,13 +90,15 @@ export class KafkaTransport implements EventTransport {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {
-      const all = TOPICS.flatMap((topic) => [topic, deadLetterTopicOf(topic)]);
+      const all = TOPICS.flatMap((topic) => [topic, deadLetterTopicOf(topic)]).map((topic) => this.brokerTopic(topic));
       const existing = new Set(await admin.listTopics());
       const wanted = all.filter((topic) => !existing.has(topic));
       if (wanted.length > 0) {
         await admin
           .createTopics({
-            waitForLeaders: true,
+            // Leaders are awaited below, with retries: kafkajs's own wait gives up on a topic whose metadata
+            // has not reached the broker yet ("does not host this topic-partition") while others are created.
+            waitForLeaders: false,
             topics: wanted.map((topic) => ({
               topic,
               numPartitions: this.#options.partitions,
@@ -127,7 +133,10 @@ export class KafkaTransport implements EventTransport {
     }
     await this.#producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({
+        topic: this.brokerTopic(topic),
+        messages: topicMessages,
+      })),
     });
   }
 
@@ -150,10 +159,14 @@ export class KafkaTransport implements EventTransport {
       });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...subscription.topics], fromBeginning: subscription.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: subscription.topics.map((topic) => this.brokerTopic(topic)),
+      fromBeginning: subscription.fromBeginning ?? true,
+    });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        await subscription.handle(topic, parseJson(message.value?.toString('utf8') ?? ''));
+        const plain = topic.slice(this.#topicPrefix.length);
+        await subscription.handle(plain, parseJson(message.value?.toString('utf8') ?? ''));
       },
     });
     await joined;
@@ -163,6 +176,11 @@ export class KafkaTransport implements EventTransport {
         await consumer.disconnect();
       },
     };
+  }
+
+  /** The name `topic` has on the broker. */
+  brokerTopic(topic: string): string {
+    return `${this.#topicPrefix}${topic}`;
   }
 
   async stop(): Promise<void> {

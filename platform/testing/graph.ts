@@ -20,6 +20,8 @@ export interface TestGraph extends Graph {
   client: GraphClient;
   /** Signs in as the test admin and returns a client that sends the token. */
   admin(): Promise<GraphClient>;
+  /** The name a topic has on the broker for this graph (each test graph has its own topics). */
+  brokerTopic(topic: string): string;
 }
 
 /** Starts the graph; `env` overrides test defaults (e.g. `HMS_TIMEZONE`). */
@@ -28,6 +30,7 @@ export async function startTestGraph(
 ): Promise<TestGraph> {
   const db = await createTestDatabase();
   const brokers = testKafkaBrokers();
+  const run = randomBytes(4).toString('hex');
   const env: EmbeddedEnv = loadConfig(embeddedEnvSchema, {
     NODE_ENV: 'test',
     LOG_LEVEL: testLogLevel,
@@ -38,7 +41,12 @@ export async function startTestGraph(
     HMS_ADMIN_PASSWORD: TEST_ADMIN.password,
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...(brokers
-      ? { KAFKA_BROKERS: brokers.join(','), KAFKA_GROUP_PREFIX: `hms-test-${randomBytes(4).toString('hex')}` }
+      ? {
+          KAFKA_BROKERS: brokers.join(','),
+          // Each test graph has its own groups and topics: no test reads another's events.
+          KAFKA_GROUP_PREFIX: `hms-test-${run}`,
+          KAFKA_TOPIC_PREFIX: `hms-test-${run}.`,
+        }
       : {}),
     ...options.env,
   });
@@ -56,6 +64,7 @@ export async function startTestGraph(
     db,
     client,
     admin: () => client.signIn(TEST_ADMIN.email, TEST_ADMIN.password),
+    brokerTopic: (topic) => `${env.KAFKA_TOPIC_PREFIX}${topic}`,
     stop: async () => {
       await graph.stop();
       await db.drop();

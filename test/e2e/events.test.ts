@@ -34,7 +34,7 @@ describeWithKafka('events on Kafka', () => {
     admin = await graph.admin();
     consumer = kafka.consumer({ groupId: `hms-e2e-${randomUUID()}` });
     await consumer.connect();
-    await consumer.subscribe({ topic: 'appointment-events', fromBeginning: true });
+    await consumer.subscribe({ topic: graph.brokerTopic('appointment-events'), fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         seen.push({ key: message.key?.toString() ?? '', partition, envelope: JSON.parse(message.value!.toString()) });
@@ -51,7 +51,7 @@ describeWithKafka('events on Kafka', () => {
   async function consumedEverything(): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
-    const offsets = await admin.fetchTopicOffsets('appointment-events');
+    const offsets = await admin.fetchTopicOffsets(graph.brokerTopic('appointment-events'));
     await admin.disconnect();
     await eventually(
       async () => offsets.every(({ partition, high }) => (consumedTo.get(partition) ?? 0n) >= BigInt(high)),
