@@ -1,6 +1,6 @@
 /** The gateway process's environment. */
 import { z } from 'zod';
-import { baseEnv, internalAuthEnv, kafkaEnv, schemas, subgraphUrlEnv, tokenEnv } from '../platform/config.ts';
+import { baseEnv, kafkaEnv, schemas, subgraphUrlEnv, tokenEnv } from '../platform/config.ts';
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -15,10 +15,10 @@ export const gatewayCommonEnv = {
 
 export const gatewayEnvSchema = z.object({
   ...baseEnv,
-  ...internalAuthEnv,
   ...gatewayCommonEnv,
   ...subgraphUrlEnv,
   ...kafkaEnv,
+  /** Required here (the embedded process may generate one outside production). */
   HMS_INTERNAL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** Identity's JWKS. */
   HMS_JWKS_URL: z.string().url().default('http://identity:4001/.well-known/jwks.json'),

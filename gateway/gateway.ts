@@ -22,9 +22,12 @@ import { createTokenVerifier } from './token-verifier.ts';
 export interface GatewayOptions {
   /** The composed supergraph SDL (`schema/supergraph.graphql`). */
   supergraphSdl: string;
-  /** Where each subgraph answers, by name; a subgraph missing here keeps the URL in the supergraph. */
+  /** Where each subgraph answers, by name: every subgraph of the supergraph. */
   subgraphUrls: Record<string, string>;
-  /** How access tokens are checked: identity's JWKS and revocations, and the claims they must carry. */
+  /**
+   * How access tokens are checked: identity's JWKS and revocations, and the claims they must carry.
+   * `accessTokenTtlSeconds` only bounds revocations that do not say how long they matter (`retainUntil`).
+   */
   tokens: { jwksUrl: string; revocationsUrl: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
   /** Where identity's `TokensRevoked` events arrive. */
   transport: EventTransport;
@@ -85,6 +88,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     issuer: options.tokens.issuer,
     audience: options.tokens.audience,
     isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
+    logger: log,
   });
   let listening: Listening | undefined;
   let server: ApolloServer<GatewayContext> | undefined;
@@ -95,8 +99,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       await revocations.start();
       const gateway = new ApolloGateway({
         supergraphSdl: options.supergraphSdl,
-        buildService: ({ name, url }) =>
-          new SubgraphDataSource(options.subgraphUrls[name] ?? url ?? '', options.internalTokenSecret),
+        buildService: ({ name }) => {
+          const url = options.subgraphUrls[name];
+          if (!url) throw new Error(`no URL for subgraph ${name}`);
+          return new SubgraphDataSource(url, options.internalTokenSecret);
+        },
       });
       server = new ApolloServer<GatewayContext>({
         gateway,
@@ -111,7 +118,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = true;
 
       const app = createApp();
-      mountHealthRoutes(app, { supergraph: async () => ready });
+      // Not ready before the revocations are loaded: a token revoked earlier would still pass.
+      mountHealthRoutes(app, { supergraph: async () => ready, revocations: async () => revocations.loaded });
       app.use(
         '/graphql',
         express.json({ limit: '1mb' }),

@@ -26,7 +26,13 @@ await runProcess(async () => {
   }
   const gateway = createGateway({
     supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    subgraphUrls: configuredSubgraphUrls(process.env),
+    // From the parsed environment (defaults applied), not `process.env` again: the helper picks the
+    // `SUBGRAPH_<NAME>_URL` variables out of its string values.
+    subgraphUrls: configuredSubgraphUrls(
+      Object.fromEntries(
+        Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      ),
+    ),
     tokens: {
       jwksUrl: env.HMS_JWKS_URL,
       revocationsUrl: env.HMS_REVOCATIONS_URL,

@@ -1,13 +1,16 @@
 /**
  * Verifies the bearer access tokens clients send. ES256 only (no `alg: none`, no HMAC with a public key),
- * `iss`, `aud`, `exp` (required) and `nbf` checked, the signing key looked up by `kid` in identity's JWKS (cached,
- * with rate-limited refetches so that an unknown `kid` cannot hammer identity), and the token not revoked.
+ * `iss`, `aud`, `exp` (required) and `nbf` checked, the signing key looked up by `kid` in identity's JWKS (held
+ * parsed by `kid`; a `kid` not shaped like identity's is refused without a lookup, and re-reads for unknown ones
+ * are rate-limited, see `signing-key-cache.ts`), and the token not revoked.
  */
 import jwt from 'jsonwebtoken';
 import jwksClient from 'jwks-rsa';
-import { ACCESS_TOKEN_ALGORITHM, principalFromClaims } from '../platform/auth/access-token.ts';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_KID, principalFromClaims } from '../platform/auth/access-token.ts';
 import type { Principal } from '../platform/auth/principal.ts';
 import { UnauthenticatedError } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createSigningKeyCache } from './signing-key-cache.ts';
 
 export interface TokenVerifierOptions {
   /** Identity's JWKS, e.g. `http://identity:4001/.well-known/jwks.json`. */
@@ -16,7 +19,16 @@ export interface TokenVerifierOptions {
   audience: string;
   /** True when a token of `principal` issued at `issuedAtSeconds` was revoked early (sign-out, disabled user…). */
   isRevoked: (principal: Principal, issuedAtSeconds: number) => boolean;
+  logger: Logger;
 }
+
+/**
+ * After a JWKS re-read that did not find the `kid` asked for, unknown `kid`s are refused for this long (ms): at
+ * most 10 such re-reads a minute. A key rotated in meanwhile is accepted at the end of it.
+ */
+const UNKNOWN_KID_COOLDOWN_MS = 6_000;
+/** Published keys are re-read in the background this often (a retired key leaves the JWKS). */
+const KEYS_MAX_AGE_MS = 10 * 60_000;
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | null>;
 
@@ -27,13 +39,16 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Princ
  * @throws UnauthenticatedError for a malformed header or a token that fails any check.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const client = jwksClient({
-    jwksUri: options.jwksUrl,
-    cache: true,
-    cacheMaxAge: 10 * 60_000,
-    rateLimit: true,
-    jwksRequestsPerMinute: 10,
-    timeout: 5_000,
+  // Caching and rate limiting are the key cache's; the client only reads and checks the JWKS.
+  const client = jwksClient({ jwksUri: options.jwksUrl, cache: false, rateLimit: false, timeout: 5_000 });
+  const keys = createSigningKeyCache({
+    fetchKeys: async () =>
+      (await client.getSigningKeys())
+        .filter((key) => key.alg === ACCESS_TOKEN_ALGORITHM)
+        .map((key) => ({ kid: key.kid, publicKeyPem: key.getPublicKey() })),
+    missCooldownMs: UNKNOWN_KID_COOLDOWN_MS,
+    maxAgeMs: KEYS_MAX_AGE_MS,
+    logger: options.logger,
   });
 
   return async (authorization) => {
@@ -45,9 +60,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     try {
       const decoded = jwt.decode(token, { complete: true });
       const kid = decoded?.header.kid;
-      if (!kid || decoded.header.alg !== ACCESS_TOKEN_ALGORITHM) throw new Error('unexpected token header');
-      const key = await client.getSigningKey(kid);
-      payload = jwt.verify(token, key.getPublicKey(), {
+      if (!kid || !ACCESS_TOKEN_KID.test(kid) || decoded.header.alg !== ACCESS_TOKEN_ALGORITHM)
+        throw new Error('unexpected token header');
+      const key = await keys.key(kid);
+      if (!key) throw new Error('unknown kid');
+      payload = jwt.verify(token, key, {
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         issuer: options.issuer,
         audience: options.audience,

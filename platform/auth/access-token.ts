@@ -10,6 +10,12 @@ import { roleSchema, type Principal } from './principal.ts';
 /** The only algorithm tokens are signed or accepted with. */
 export const ACCESS_TOKEN_ALGORITHM = 'ES256';
 
+/**
+ * The shape of every `kid` identity signs under: the key's RFC 7638 thumbprint, SHA-256 in base64url (43
+ * characters). The gateway refuses any other without looking it up.
+ */
+export const ACCESS_TOKEN_KID = /^[A-Za-z0-9_-]{43}$/;
+
 export const accessTokenClaimsSchema = z.object({
   sub: z.string().uuid(),
   roles: z.array(roleSchema).min(1),

@@ -38,6 +38,19 @@ describe('internal tokens', () => {
     expect(verifyInternalToken(secret, expired)).toBeNull();
   });
 
+  it('are accepted from a signer that used the secret as a plain string (another process version)', () => {
+    const token = jwt.sign({ principal, correlationId: 'c' }, secret, {
+      algorithm: 'HS256',
+      expiresIn: 60,
+      issuer: 'hms-gateway',
+      audience: 'hms-subgraph',
+    });
+    expect(verifyInternalToken(secret, token)).toEqual({ principal, correlationId: 'c' });
+    expect(jwt.verify(signInternalToken(secret, { principal, correlationId: 'c' }), secret)).toMatchObject({
+      correlationId: 'c',
+    });
+  });
+
   it('are refused when missing or garbage', () => {
     expect(verifyInternalToken(secret, undefined)).toBeNull();
     expect(verifyInternalToken(secret, 'garbage')).toBeNull();

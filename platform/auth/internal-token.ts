@@ -4,6 +4,7 @@
  * subgraphs share (`HMS_INTERNAL_TOKEN_SECRET`). Subgraphs accept no request without a valid one, so a direct
  * call that bypasses the gateway is refused (SPEC §2: "A subgraph accepts requests only from the gateway").
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -29,9 +30,30 @@ export interface InternalClaims {
   correlationId: string;
 }
 
+/**
+ * The secret as a key object, built once per secret. Given a string, jsonwebtoken first tries (and fails) to parse
+ * it as a private key on every call, which costs more than the HMAC itself; every forwarded request signs one
+ * token and every subgraph request verifies one. A process knows one or two secrets; the bound is a safety net.
+ */
+const secretKeys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    if (secretKeys.size >= 16) secretKeys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** Signs the claims of one forwarded request (HS256, 60 s, `iss` hms-gateway, `aud` hms-subgraph). */
 export function signInternalToken(secret: string, claims: InternalClaims): string {
-  return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: TTL_SECONDS, issuer: ISSUER, audience: AUDIENCE });
+  return jwt.sign(claims, secretKey(secret), {
+    algorithm: ALGORITHM,
+    expiresIn: TTL_SECONDS,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  });
 }
 
 /**
@@ -42,7 +64,11 @@ export function signInternalToken(secret: string, claims: InternalClaims): strin
 export function verifyInternalToken(secret: string, token: string | undefined): InternalClaims | null {
   if (!token) return null;
   try {
-    const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE });
+    const payload = jwt.verify(token, secretKey(secret), {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     const parsed = claimsSchema.safeParse(payload);
     return parsed.success
       ? { principal: parsed.data.principal ?? null, correlationId: parsed.data.correlationId }

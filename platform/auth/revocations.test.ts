@@ -63,4 +63,44 @@ describe('the revocation list', () => {
     list.prune(1_000_000 + 61_000);
     expect(list.size).toBe(0);
   });
+
+  it('keeps one entry per revocation however often the snapshot repeats it', () => {
+    const list = new RevocationList(60_000);
+    const revocations = [
+      {
+        userId: user,
+        sessionId: sessionAt(1),
+        exceptSessionId: null,
+        revokedAt: new Date(1_000_000).toISOString(),
+        reason: 'SIGN_OUT' as const,
+      },
+      {
+        userId: user,
+        sessionId: null,
+        exceptSessionId: sessionAt(2),
+        revokedAt: new Date(1_000_000).toISOString(),
+        reason: 'PASSWORD_CHANGED' as const,
+      },
+    ];
+    for (let reload = 0; reload < 20; reload++) for (const revocation of revocations) list.add(revocation);
+    expect(list.size).toBe(2);
+    list.add({ ...revocations[1]!, revokedAt: new Date(1_000_001).toISOString() });
+    expect(list.size).toBe(3);
+  });
+
+  it('keeps an entry until the retainUntil identity sent, not its own estimate', () => {
+    const list = new RevocationList(60_000);
+    list.add({
+      userId: user,
+      sessionId: null,
+      exceptSessionId: null,
+      revokedAt: new Date(1_000_000).toISOString(),
+      reason: 'USER_DISABLED',
+      retainUntil: new Date(1_000_000 + 120_000).toISOString(),
+    });
+    list.prune(1_000_000 + 61_000);
+    expect(list.isRevoked({ userId: user, sessionId: sessionAt(999_000) }, 1_000)).toBe(true);
+    list.prune(1_000_000 + 121_000);
+    expect(list.size).toBe(0);
+  });
 });

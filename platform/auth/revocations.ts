@@ -7,40 +7,85 @@
 import { z } from 'zod';
 import type { Principal } from './principal.ts';
 
-export const tokenRevocationSchema = z.object({
+/** Why tokens were revoked early. */
+export const REVOCATION_REASONS = [
+  'SIGN_OUT',
+  'REFRESH_TOKEN_REUSE',
+  'PASSWORD_CHANGED',
+  'PASSWORD_RESET',
+  'USER_DISABLED',
+] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+/**
+ * One early revocation: the payload of identity's `TokensRevoked` event and an entry of `/internal/revocations`.
+ * The one definition of that contract, for identity (which writes it) and the gateway (which reads it).
+ */
+export const revocationSchema = z.object({
   userId: z.string().uuid(),
   /** Set: every token of this session. Unset: every session of the user started at or before `revokedAt`. */
   sessionId: z.string().uuid().nullable(),
   /** With a user-wide revocation, the session that stays (the one that changed the password). */
   exceptSessionId: z.string().uuid().nullable(),
   revokedAt: z.iso.datetime({ offset: true }),
-  reason: z.string(),
+  reason: z.enum(REVOCATION_REASONS),
+  /**
+   * Until when the entry matters (every token it covers has expired by then), decided by identity, which knows
+   * the token lifetime. Absent from events written before identity sent it.
+   */
+  retainUntil: z.iso.datetime({ offset: true }).optional(),
 });
-export type TokenRevocation = z.infer<typeof tokenRevocationSchema>;
+export type Revocation = z.infer<typeof revocationSchema>;
 
 /** The creation time (ms) encoded in a UUIDv7 (RFC 9562 §5.7): its first 48 bits. Session ids are UUIDv7. */
 export function uuidV7Time(id: string): number {
   return Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
 }
 
-export class RevocationList {
-  /** How long an entry is kept: the access-token lifetime plus a margin, in milliseconds. */
-  readonly #retentionMs: number;
-  readonly #sessions = new Map<string, number>();
-  readonly #users = new Map<string, { revokedAt: number; exceptSessionId: string | null }[]>();
+interface UserEntry {
+  revokedAt: number;
+  exceptSessionId: string | null;
+  retainUntil: number;
+}
 
-  constructor(retentionMs: number) {
-    this.#retentionMs = retentionMs;
+export class RevocationList {
+  /** How long an entry without `retainUntil` is kept after `revokedAt`, in milliseconds. */
+  readonly #fallbackRetentionMs: number;
+  /** Session id → until when its revocation is kept (ms). */
+  readonly #sessions = new Map<string, number>();
+  /** User id → that user's user-wide revocations, at most one per (`revokedAt`, `exceptSessionId`). */
+  readonly #users = new Map<string, UserEntry[]>();
+
+  /**
+   * @param fallbackRetentionMs how long to keep an entry that does not say (`retainUntil`): the access-token
+   *   lifetime plus a margin, in milliseconds.
+   */
+  constructor(fallbackRetentionMs: number) {
+    this.#fallbackRetentionMs = fallbackRetentionMs;
   }
 
-  add(revocation: TokenRevocation): void {
+  /**
+   * Adds a revocation. Adding one that is already in the list changes nothing (the snapshot from identity is
+   * reloaded every minute and repeats what events already brought).
+   */
+  add(revocation: Revocation): void {
     const revokedAt = Date.parse(revocation.revokedAt);
+    const retainUntil = revocation.retainUntil
+      ? Date.parse(revocation.retainUntil)
+      : revokedAt + this.#fallbackRetentionMs;
     if (revocation.sessionId) {
-      this.#sessions.set(revocation.sessionId, revokedAt);
+      this.#sessions.set(revocation.sessionId, Math.max(retainUntil, this.#sessions.get(revocation.sessionId) ?? 0));
       return;
     }
     const entries = this.#users.get(revocation.userId) ?? [];
-    entries.push({ revokedAt, exceptSessionId: revocation.exceptSessionId });
+    const same = entries.find(
+      (entry) => entry.revokedAt === revokedAt && entry.exceptSessionId === revocation.exceptSessionId,
+    );
+    if (same) {
+      same.retainUntil = Math.max(same.retainUntil, retainUntil);
+      return;
+    }
+    entries.push({ revokedAt, exceptSessionId: revocation.exceptSessionId, retainUntil });
     this.#users.set(revocation.userId, entries);
   }
 
@@ -57,18 +102,20 @@ export class RevocationList {
     return entries.some((entry) => startedAt <= entry.revokedAt && entry.exceptSessionId !== principal.sessionId);
   }
 
-  /** Forgets entries older than the retention: every token they covered has expired. */
+  /** Forgets entries past their retention: every token they covered has expired. */
   prune(now = Date.now()): void {
-    const horizon = now - this.#retentionMs;
-    for (const [sessionId, revokedAt] of this.#sessions) if (revokedAt < horizon) this.#sessions.delete(sessionId);
+    for (const [sessionId, retainUntil] of this.#sessions) if (retainUntil < now) this.#sessions.delete(sessionId);
     for (const [userId, entries] of this.#users) {
-      const kept = entries.filter((entry) => entry.revokedAt >= horizon);
+      const kept = entries.filter((entry) => entry.retainUntil >= now);
       if (kept.length > 0) this.#users.set(userId, kept);
       else this.#users.delete(userId);
     }
   }
 
+  /** How many entries the list holds: revoked sessions plus user-wide revocations. */
   get size(): number {
-    return this.#sessions.size + this.#users.size;
+    let count = this.#sessions.size;
+    for (const entries of this.#users.values()) count += entries.length;
+    return count;
   }
 }

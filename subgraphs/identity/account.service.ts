@@ -8,15 +8,14 @@ import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { z } from 'zod';
-import { IDENTITY_TOPIC, IdentityEvent } from './identity.events.ts';
-import { hashPassword, passwordProblem } from './password.ts';
+import { accountPayload, IDENTITY_TOPIC, IdentityEvent } from './identity.events.ts';
+import { assertPasswordPolicy, hashPassword } from './password.ts';
 import type { SessionService } from './session.service.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import { User } from './user.entity.ts';
 import type { CreateStaffUserInput } from './user.inputs.ts';
 import { UserRepository } from './user.repository.ts';
 import { staffRolesProblem } from './user.rules.ts';
-import { accountPayload } from './user.service.ts';
 
 /** Accounts are listed by email. */
 const EMAIL_CURSOR = z.tuple([z.string()]);
@@ -73,8 +72,7 @@ export class AccountService {
         `input.${rolesProblem.field}: ${rolesProblem.message}`,
         `input.${rolesProblem.field}`,
       );
-    const weak = passwordProblem(input.password, input.email);
-    if (weak) throw new BadUserInputError(`input.password: ${weak}`, 'input.password');
+    assertPasswordPolicy(input.password, input.email, 'input.password');
     const passwordHash = await hashPassword(input.password);
     return this.#em.transactional(async (em) => {
       if (input.doctorId) await this.#assertDoctorExists(em, input.doctorId, 'input.doctorId');
@@ -96,8 +94,8 @@ export class AccountService {
   }
 
   /**
-   * Disables an account and ends every session of it at once; emits `UserDisabled`. Disabling a disabled
-   * account changes nothing.
+   * Disables an account and ends every session of it (its refresh tokens at once, its access tokens as soon as
+   * the gateways learn of it); emits `UserDisabled`. Disabling a disabled account changes nothing.
    *
    * @throws NotFoundError; BadUserInputError for the caller's own account.
    */
@@ -105,7 +103,7 @@ export class AccountService {
     if (id === this.#actor.principal?.userId)
       throw new BadUserInputError('id: you cannot disable your own account', 'id');
     return this.#em.transactional(async (em) => {
-      const user = await this.#userOrFail(em, id);
+      const user = await this.#lockedUserOrFail(em, id);
       if (user.disabledAt) return user;
       user.disabledAt = this.#clock();
       await this.#sessions.revokeUserSessions(em, user, 'USER_DISABLED', null);
@@ -121,7 +119,7 @@ export class AccountService {
   /** Enables a disabled account; emits `UserEnabled`. @throws NotFoundError */
   async enable(id: string): Promise<User> {
     return this.#em.transactional(async (em) => {
-      const user = await this.#userOrFail(em, id);
+      const user = await this.#lockedUserOrFail(em, id);
       if (!user.disabledAt) return user;
       user.disabledAt = null;
       emitEvent(em, IDENTITY_TOPIC, this.#actor, {
@@ -142,7 +140,7 @@ export class AccountService {
    */
   async linkDoctor(userId: string, doctorId: string): Promise<User> {
     return this.#em.transactional(async (em) => {
-      const user = await this.#userOrFail(em, userId);
+      const user = await this.#lockedUserOrFail(em, userId);
       if (user.roles.includes('PATIENT'))
         throw new BadUserInputError('userId: a patient account cannot act as a doctor', 'userId');
       await this.#assertDoctorExists(em, doctorId, 'doctorId');
@@ -162,8 +160,9 @@ export class AccountService {
     return this.#keys.rotate();
   }
 
-  async #userOrFail(em: EntityManager, id: string): Promise<User> {
-    const user = await new UserRepository(em).findById(id);
+  /** The account, locked for the rest of the transaction (see `UserRepository.lockUser`). */
+  async #lockedUserOrFail(em: EntityManager, id: string): Promise<User> {
+    const user = await new UserRepository(em).lockUser(id);
     if (!user) throw new NotFoundError('User', id);
     return user;
   }

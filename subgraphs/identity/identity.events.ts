@@ -1,8 +1,11 @@
 /**
  * Events the identity subgraph publishes on `identity-events`, keyed by user id. Payloads never carry password
  * hashes; `PasswordResetRequested` carries the reset token itself, because the notifications subgraph must
- * deliver it to the account's owner (it is single-use and expires in 30 minutes).
+ * deliver it to the account's owner (it is single-use and expires in 30 minutes). `TokensRevoked` carries a
+ * `Revocation` (`platform/auth/revocations.ts`), the contract the gateway reads.
  */
+import type { User } from './user.entity.ts';
+
 export const IDENTITY_TOPIC = 'identity-events';
 
 export const IdentityEvent = {
@@ -14,7 +17,10 @@ export const IdentityEvent = {
   DoctorLinked: 'DoctorLinked',
   PasswordChanged: 'PasswordChanged',
   PasswordResetRequested: 'PasswordResetRequested',
-  /** Access tokens stop working before they expire: one session's, or all of a user's issued until `revokedAt`. */
+  /**
+   * Access tokens stop working before they expire: one session's, or those of every session of a user started at
+   * or before `revokedAt` (except the session that changed the password).
+   */
   TokensRevoked: 'TokensRevoked',
 } as const;
 
@@ -35,21 +41,16 @@ export interface AccountPayload {
   doctorId: string | null;
 }
 
+/** The `AccountPayload` of `user`. */
+export const accountPayload = (user: User): AccountPayload => ({
+  userId: user.id,
+  roles: [...user.roles],
+  doctorId: user.doctorId ?? null,
+});
+
 export interface PasswordResetRequestedPayload {
   userId: string;
   email: string;
   resetToken: string;
   expiresAt: string;
-}
-
-/**
- * Which access tokens are revoked. With `sessionId`: every token of that session. Without: every token of the
- * user issued at or before `revokedAt`, except those of `exceptSessionId` (the session that changed the password).
- */
-export interface TokensRevokedPayload {
-  userId: string;
-  sessionId: string | null;
-  exceptSessionId: string | null;
-  revokedAt: string;
-  reason: 'SIGN_OUT' | 'REFRESH_TOKEN_REUSE' | 'PASSWORD_CHANGED' | 'PASSWORD_RESET' | 'USER_DISABLED';
 }

@@ -1,7 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { hashPassword, passwordProblem, verifyPassword } from './password.ts';
+import { assertPasswordPolicy, hashPassword, passwordProblem, verifyPassword } from './password.ts';
 
 describe('password policy', () => {
+  it('is enforced with BAD_USER_INPUT naming where the password came from', () => {
+    expect(() => assertPasswordPolicy('short pass', 'a@b.co', 'input.newPassword')).toThrow(
+      expect.objectContaining({
+        code: 'BAD_USER_INPUT',
+        message: 'input.newPassword: must be at least 12 characters',
+      }),
+    );
+    expect(() => assertPasswordPolicy('twelve chars', 'a@b.co', 'input.password')).not.toThrow();
+  });
+
   it('asks for at least 12 characters', () => {
     expect(passwordProblem('short pass', 'a@b.co')).toMatch(/at least 12/);
     expect(passwordProblem('twelve chars', 'a@b.co')).toBeNull();

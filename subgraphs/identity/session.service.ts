@@ -3,6 +3,10 @@
  * (rotation). A used token presented again means someone else holds a copy, so the whole family is revoked
  * (OAuth 2.0 Security BCP, refresh token rotation). Revoking tokens early is recorded and published as
  * `TokensRevoked`, which the gateway applies to access tokens that have not expired yet.
+ *
+ * Locking: whatever writes a user's refresh tokens (sign-in, refresh, every revocation) first locks the user's
+ * row (`UserRepository.lockUser`), then any token row. Writers of one user's tokens so take turns, and a
+ * revocation sees every token committed before it: none issued by a concurrent refresh escapes it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '../../platform/db/orm.ts';
@@ -10,10 +14,12 @@ import { newId } from '../../platform/db/base.entity.ts';
 import { UnauthenticatedError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
-import { IDENTITY_TOPIC, IdentityEvent, type TokensRevokedPayload } from './identity.events.ts';
+import type { Revocation, RevocationReason } from '../../platform/auth/revocations.ts';
+import { IDENTITY_TOPIC, IdentityEvent } from './identity.events.ts';
 import type { TokenIssuer } from './token-issuer.ts';
 import { RefreshToken, TokenRevocation, type User } from './user.entity.ts';
 import { UserRepository } from './user.repository.ts';
+import { revocationRetentionMs } from './user.rules.ts';
 
 /** Tokens of a session, as `AuthPayload` returns them. */
 export interface SessionTokens {
@@ -30,6 +36,21 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 
 /** A fresh opaque token: 256 random bits, base64url. */
 export const newOpaqueToken = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * A stored revocation as the gateway reads it (`TokensRevoked` payload, `/internal/revocations` entry), kept
+ * until every access token it covers has expired (`accessTokenTtlSeconds`).
+ */
+export function toRevocation(revocation: TokenRevocation, accessTokenTtlSeconds: number): Revocation {
+  return {
+    userId: revocation.userId,
+    sessionId: revocation.sessionId ?? null,
+    exceptSessionId: revocation.exceptSessionId ?? null,
+    revokedAt: revocation.revokedAt.toISOString(),
+    reason: revocation.reason,
+    retainUntil: new Date(revocation.revokedAt.getTime() + revocationRetentionMs(accessTokenTtlSeconds)).toISOString(),
+  };
+}
 
 export interface SessionServiceDependencies {
   em: EntityManager;
@@ -54,7 +75,10 @@ export class SessionService {
     this.#refreshTtlMs = deps.refreshTokenTtlDays * 24 * 3_600_000;
   }
 
-  /** Starts a session for `user` in the unit of work `em`: a new refresh-token family and an access token. */
+  /**
+   * Starts a session for `user` in the unit of work `em`: a new refresh-token family and an access token. The
+   * caller holds the lock on the user's row, or created the user.
+   */
   async start(em: EntityManager, user: User): Promise<SessionTokens> {
     return this.#issue(em, user, newId());
   }
@@ -66,12 +90,18 @@ export class SessionService {
    *   (whose whole session is then revoked).
    */
   async refresh(rawToken: string): Promise<{ tokens: SessionTokens; user: User }> {
+    const tokenHash = hashToken(rawToken);
     const outcome = await this.#em.transactional(async (em) => {
-      const token = await new UserRepository(em).lockRefreshToken(hashToken(rawToken));
-      if (!token || token.revokedAt || token.expiresAt <= this.#clock() || token.user.disabledAt) return null;
+      const repository = new UserRepository(em);
+      // Read without a lock to learn whose token it is; lock the user, then the token, then decide on what the
+      // token is now: a revocation that won the user's lock meanwhile has revoked it.
+      const found = await repository.findRefreshToken(tokenHash);
+      const user = found ? await repository.lockUser(found.user.id) : null;
+      const token = user ? await repository.lockRefreshToken(tokenHash) : null;
+      if (!user || !token || token.revokedAt || token.expiresAt <= this.#clock() || user.disabledAt) return null;
       if (token.usedAt) {
         await this.#revoke(em, {
-          user: token.user,
+          user,
           sessionId: token.familyId,
           exceptSessionId: null,
           reason: 'REFRESH_TOKEN_REUSE',
@@ -79,7 +109,7 @@ export class SessionService {
         return 'reused' as const;
       }
       token.usedAt = this.#clock();
-      return { tokens: await this.#issue(em, token.user, token.familyId), user: token.user };
+      return { tokens: await this.#issue(em, user, token.familyId), user };
     });
     // A reuse is committed (the session revoked) before the caller is told no.
     if (!outcome || outcome === 'reused') throw new UnauthenticatedError(INVALID_REFRESH);
@@ -91,19 +121,21 @@ export class SessionService {
     const principal = this.#actor.principal;
     if (!principal?.sessionId) return;
     await this.#em.transactional(async (em) => {
-      const user = await new UserRepository(em).findById(principal.userId);
+      const user = await new UserRepository(em).lockUser(principal.userId);
       if (user)
         await this.#revoke(em, { user, sessionId: principal.sessionId!, exceptSessionId: null, reason: 'SIGN_OUT' });
     });
   }
 
   /**
-   * Ends every session of `user` started so far, except `exceptSessionId`, inside the caller's unit of work.
+   * Ends every session of `user` started so far, except `exceptSessionId`, inside the caller's unit of work. The
+   * caller must hold the lock on the user's row (`UserRepository.lockUser`), taken before touching any of their
+   * tokens.
    */
   async revokeUserSessions(
     em: EntityManager,
     user: User,
-    reason: TokensRevokedPayload['reason'],
+    reason: RevocationReason,
     exceptSessionId: string | null,
   ): Promise<void> {
     await this.#revoke(em, { user, sessionId: null, exceptSessionId, reason });
@@ -124,31 +156,26 @@ export class SessionService {
     return { ...access, refreshToken, refreshTokenExpiresAt };
   }
 
+  /** Revokes refresh tokens, records the revocation and publishes it. The caller holds the user's row lock. */
   async #revoke(
     em: EntityManager,
-    revocation: {
-      user: User;
-      sessionId: string | null;
-      exceptSessionId: string | null;
-      reason: TokensRevokedPayload['reason'];
-    },
+    revocation: { user: User; sessionId: string | null; exceptSessionId: string | null; reason: RevocationReason },
   ): Promise<void> {
     const now = this.#clock();
     const repository = new UserRepository(em);
     if (revocation.sessionId) await repository.revokeFamily(revocation.sessionId, now);
     else await repository.revokeUserFamilies(revocation.user, now, revocation.exceptSessionId);
-    const payload: TokensRevokedPayload = {
+    const recorded = em.create(TokenRevocation, {
       userId: revocation.user.id,
       sessionId: revocation.sessionId,
       exceptSessionId: revocation.exceptSessionId,
-      revokedAt: now.toISOString(),
+      revokedAt: now,
       reason: revocation.reason,
-    };
-    em.create(TokenRevocation, { ...payload, revokedAt: now });
+    });
     emitEvent(em, IDENTITY_TOPIC, this.#actor, {
       type: IdentityEvent.TokensRevoked,
       aggregateId: revocation.user.id,
-      payload,
+      payload: toRevocation(recorded, this.#tokens.accessTokenTtlSeconds),
     });
   }
 }

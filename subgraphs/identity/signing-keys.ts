@@ -7,18 +7,23 @@
  * token it signed can still be valid (the access-token lifetime, plus a margin for clock skew). A replica
  * re-reads the active key every minute, so every replica follows a rotation made by another.
  */
-import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { RequiredEntityData } from '@mikro-orm/core';
+import { ACCESS_TOKEN_ALGORITHM } from '../../platform/auth/access-token.ts';
 import type { Orm } from '../../platform/db/orm.ts';
 import { SigningKey } from './user.entity.ts';
-
-export const TOKEN_ALGORITHM = 'ES256';
 
 /** A public key as published in the JWKS. */
 export interface PublicJwk extends JsonWebKey {
   kid: string;
-  alg: typeof TOKEN_ALGORITHM;
+  alg: typeof ACCESS_TOKEN_ALGORITHM;
   use: 'sig';
+}
+
+/** The key to sign with: its `kid` and its private key, parsed once. */
+export interface ActiveSigningKey {
+  kid: string;
+  privateKey: KeyObject;
 }
 
 /** How long a retired key stays published beyond the access-token lifetime, for clock skew between processes. */
@@ -39,8 +44,8 @@ export function generateSigningKey(now: Date): RequiredEntityData<SigningKey> {
   const kid = jwkThumbprint(jwk);
   return {
     kid,
-    algorithm: TOKEN_ALGORITHM,
-    publicJwk: { ...jwk, kid, alg: TOKEN_ALGORITHM, use: 'sig' },
+    algorithm: ACCESS_TOKEN_ALGORITHM,
+    publicJwk: { ...jwk, kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' },
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     createdAt: now,
     retiredAt: null,
@@ -52,8 +57,11 @@ export class SigningKeys {
   readonly #clock: () => Date;
   /** Lifetime of access tokens, in milliseconds: how long a retired key must stay published. */
   readonly #tokenLifetimeMs: number;
-  #active: SigningKey | undefined;
+  #active: ActiveSigningKey | undefined;
   #loadedAt = 0;
+  /** The JWKS document as last read, with the active key (both re-read at most once a minute). */
+  #jwks: Promise<{ keys: PublicJwk[] }> | undefined;
+  #jwksLoadedAt = 0;
 
   constructor(orm: Orm, clock: () => Date, tokenLifetimeSeconds: number) {
     this.#orm = orm;
@@ -62,18 +70,16 @@ export class SigningKeys {
   }
 
   /** Loads the newest unretired key, creating one when there is none. Call at start-up. */
-  async ensureActiveKey(): Promise<SigningKey> {
+  async ensureActiveKey(): Promise<ActiveSigningKey> {
     const em = this.#orm.em.fork();
     const [newest] = await em.find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' }, limit: 1 });
     const key = newest ?? em.create(SigningKey, generateSigningKey(this.#clock()));
     if (!newest) await em.flush();
-    this.#active = key;
-    this.#loadedAt = Date.now();
-    return key;
+    return this.#use(key);
   }
 
   /** The key to sign with now (re-read from the database at most once a minute). */
-  async active(): Promise<SigningKey> {
+  async active(): Promise<ActiveSigningKey> {
     if (!this.#active || Date.now() - this.#loadedAt > REFRESH_MS) return this.ensureActiveKey();
     return this.#active;
   }
@@ -85,13 +91,27 @@ export class SigningKeys {
       await em.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: now });
       return em.create(SigningKey, generateSigningKey(now));
     });
-    this.#active = key;
-    this.#loadedAt = Date.now();
-    return key.kid;
+    return this.#use(key).kid;
   }
 
-  /** The JWKS document: the active key and every retired key that may still have valid tokens. */
-  async jwks(): Promise<{ keys: PublicJwk[] }> {
+  /**
+   * The JWKS document: the active key and every retired key that may still have valid tokens. Read from the
+   * database at most once a minute (it is served to anyone), and at once after a rotation by this replica.
+   */
+  jwks(): Promise<{ keys: PublicJwk[] }> {
+    if (!this.#jwks || Date.now() - this.#jwksLoadedAt > REFRESH_MS) {
+      this.#jwksLoadedAt = Date.now();
+      const loading = this.#readJwks();
+      // A failed read is not kept: the next request tries again.
+      loading.catch(() => {
+        if (this.#jwks === loading) this.#jwks = undefined;
+      });
+      this.#jwks = loading;
+    }
+    return this.#jwks;
+  }
+
+  async #readJwks(): Promise<{ keys: PublicJwk[] }> {
     const publishedSince = new Date(this.#clock().getTime() - this.#tokenLifetimeMs - PUBLICATION_MARGIN_MS);
     const keys = await this.#orm.em
       .fork()
@@ -101,5 +121,15 @@ export class SigningKeys {
         { orderBy: { createdAt: 'desc' } },
       );
     return { keys: keys.map((key) => key.publicJwk as PublicJwk) };
+  }
+
+  /** Signs with `key` from now on; a key newly seen (here or by another replica) also refreshes the JWKS. */
+  #use(key: SigningKey): ActiveSigningKey {
+    if (this.#active?.kid !== key.kid) {
+      this.#active = { kid: key.kid, privateKey: createPrivateKey(key.privateKeyPem) };
+      this.#jwks = undefined;
+    }
+    this.#loadedAt = Date.now();
+    return this.#active;
   }
 }

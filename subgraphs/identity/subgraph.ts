@@ -21,13 +21,14 @@ import { AccountService } from './account.service.ts';
 import type { Context } from './context.ts';
 import { IDENTITY_TOPIC } from './identity.events.ts';
 import { migrations } from './migrations/index.ts';
+import { newDummyPasswordHash } from './password.ts';
 import { resolvers } from './resolvers/index.ts';
-import { SessionService } from './session.service.ts';
+import { SessionService, toRevocation } from './session.service.ts';
 import { SigningKeys } from './signing-keys.ts';
 import { TokenIssuer, type TokenSettings } from './token-issuer.ts';
 import { identityEntities, KnownDoctor } from './user.entity.ts';
 import { UserRepository } from './user.repository.ts';
-import { REFRESH_TOKEN_TTL_DAYS } from './user.rules.ts';
+import { REFRESH_TOKEN_TTL_DAYS, revocationRetentionMs } from './user.rules.ts';
 import { bootstrapAdmin, UserService } from './user.service.ts';
 
 /** Identity's own environment variables (beyond every subgraph's). */
@@ -64,8 +65,6 @@ export function identitySettings(env: z.infer<z.ZodObject<typeof identityEnv>>, 
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** Path where a gateway loads the revocations that may still cover valid access tokens. */
 export const REVOCATIONS_PATH = '/internal/revocations';
-/** Revocations are served while a token they cover may be valid: the token lifetime plus this margin (ms). */
-const REVOCATION_MARGIN_MS = 5 * 60_000;
 
 const rememberDoctor: EventHandler = async (em, event) => {
   const doctorId = z.object({ doctorId: z.string().uuid() }).parse(event.payload).doctorId;
@@ -75,6 +74,7 @@ const rememberDoctor: EventHandler = async (em, event) => {
 export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition<Context> {
   let keys: SigningKeys | undefined;
   let tokens: TokenIssuer | undefined;
+  let dummyPasswordHash: string | undefined;
   return {
     name: 'identity',
     entities: identityEntities,
@@ -92,6 +92,8 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
       keys = new SigningKeys(orm, deps.clock, settings.tokens.accessTokenTtlSeconds);
       await keys.ensureActiveKey();
       tokens = new TokenIssuer(keys, settings.tokens, deps.clock);
+      // Made now rather than on the first sign-in with an unknown email, which would otherwise take twice as long.
+      dummyPasswordHash = await newDummyPasswordHash();
       await bootstrapAdmin(orm.em.fork(), { ...settings.admin, production: settings.production }, deps.logger);
     },
     routes: (app, { orm, deps }) => {
@@ -104,19 +106,11 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
       });
       app.get(REVOCATIONS_PATH, internalOnly(deps.internalTokenSecret), async (_req, res, next) => {
         try {
-          const since = new Date(
-            deps.clock().getTime() - settings.tokens.accessTokenTtlSeconds * 1000 - REVOCATION_MARGIN_MS,
-          );
+          const ttlSeconds = settings.tokens.accessTokenTtlSeconds;
+          // Those still retained (see `toRevocation`): made within the retention before now.
+          const since = new Date(deps.clock().getTime() - revocationRetentionMs(ttlSeconds));
           const revocations = await new UserRepository(orm.em.fork()).revocationsSince(since);
-          res.json({
-            revocations: revocations.map((revocation) => ({
-              userId: revocation.userId,
-              sessionId: revocation.sessionId ?? null,
-              exceptSessionId: revocation.exceptSessionId ?? null,
-              revokedAt: revocation.revokedAt.toISOString(),
-              reason: revocation.reason,
-            })),
-          });
+          res.json({ revocations: revocations.map((revocation) => toRevocation(revocation, ttlSeconds)) });
         } catch (error) {
           next(error);
         }
@@ -141,6 +135,7 @@ export function identitySubgraph(settings: IdentitySettings): SubgraphDefinition
           clock: deps.clock,
           timeZone: deps.hospital.timeZone,
           logger: base.logger,
+          dummyPasswordHash: dummyPasswordHash!,
           deliverSignUp: (envelope) =>
             deliverDirectly(
               { peerUrl: deps.peerUrl, secret: deps.internalTokenSecret },

@@ -32,6 +32,11 @@ export class TokenIssuer {
     this.#clock = clock;
   }
 
+  /** Lifetime of the access tokens it issues, in seconds. */
+  get accessTokenTtlSeconds(): number {
+    return this.#settings.accessTokenTtlSeconds;
+  }
+
   /** An access token for `user` in session `sessionId`, valid for the configured lifetime from now. */
   async issue(user: User, sessionId: string): Promise<IssuedToken> {
     const key = await this.#keys.active();
@@ -44,7 +49,7 @@ export class TokenIssuer {
       ...(user.doctorId ? { doctorId: user.doctorId } : {}),
       sessionId,
     });
-    const accessToken = jwt.sign({ ...claims, iat: now, exp }, key.privateKeyPem, {
+    const accessToken = jwt.sign({ ...claims, iat: now, exp }, key.privateKey, {
       algorithm: ACCESS_TOKEN_ALGORITHM,
       keyid: key.kid,
       issuer: this.#settings.issuer,

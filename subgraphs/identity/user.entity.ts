@@ -5,6 +5,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Role } from '../../platform/auth/principal.ts';
+import type { RevocationReason } from '../../platform/auth/revocations.ts';
 import { BaseEntity } from '../../platform/db/base.entity.ts';
 
 export const User = defineEntity({
@@ -25,7 +26,10 @@ export const User = defineEntity({
 });
 export type User = InferEntity<typeof User>;
 
-/** An ES256 key pair that signs access tokens; its public half is published in the JWKS. */
+/**
+ * An ES256 key pair that signs access tokens; its public half is published in the JWKS. `algorithm` is written
+ * (always ES256) but not read: the column is kept rather than dropped by a migration of its own.
+ */
 export const SigningKey = defineEntity({
   name: 'SigningKey',
   tableName: 'signing_key',
@@ -112,7 +116,7 @@ export const TokenRevocation = defineEntity({
     sessionId: p.uuid().nullable(),
     exceptSessionId: p.uuid().nullable(),
     revokedAt: p.datetime().index('token_revocation_revoked_at_idx'),
-    reason: p.string().length(40),
+    reason: p.string().length(40).$type<RevocationReason>(),
   },
 });
 export type TokenRevocation = InferEntity<typeof TokenRevocation>;

@@ -3,9 +3,19 @@ import { z } from 'zod';
 import { roleSchema } from '../../platform/auth/principal.ts';
 import { dateSchema, emailSchema, idSchema, nameSchema, phoneSchema } from '../../platform/validation.ts';
 
+/**
+ * An email to look an account up by (sign-in, password reset): not validated as an email, since a malformed one
+ * simply matches no account; lower-cased like stored emails.
+ */
+const lookupEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .transform((email) => email.toLowerCase());
+
 export const signUpInput = z.object({
   email: emailSchema,
-  // Length and the not-the-email rule are checked by `passwordProblem`, which needs the email too.
+  // Length and the not-the-email rule are checked by `assertPasswordPolicy`, which needs the email too.
   password: z.string(),
   givenName: nameSchema,
   familyName: nameSchema,
@@ -15,12 +25,7 @@ export const signUpInput = z.object({
 export type SignUpInput = z.infer<typeof signUpInput>;
 
 export const signInInput = z.object({
-  // Not validated as an email: a malformed one simply matches no account.
-  email: z
-    .string()
-    .trim()
-    .max(254)
-    .transform((email) => email.toLowerCase()),
+  email: lookupEmail,
   password: z.string().max(1024),
 });
 export type SignInInput = z.infer<typeof signInInput>;
@@ -30,7 +35,7 @@ export const opaqueTokenSchema = z.string().trim().min(1).max(200);
 
 export const resetPasswordInput = z.object({
   token: opaqueTokenSchema,
-  // Checked by `passwordProblem` against the account's email.
+  // Checked by `assertPasswordPolicy` against the account's email.
   newPassword: z.string(),
 });
 
@@ -39,11 +44,7 @@ export const changePasswordInput = z.object({
   newPassword: z.string(),
 });
 
-export const requestPasswordResetInput = z
-  .string()
-  .trim()
-  .max(254)
-  .transform((email) => email.toLowerCase());
+export const requestPasswordResetInput = lookupEmail;
 
 export const createStaffUserInput = z.object({
   email: emailSchema,

@@ -21,13 +21,13 @@ export class UserRepository {
     return this.#em.findOne(User, { email });
   }
 
-  /** Locks the account row for the rest of the transaction, so that concurrent sign-ins count failures in turn. */
-  lockForSignIn(id: string): Promise<User | null> {
-    return this.#em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  }
-
-  findByDoctor(doctorId: string): Promise<User | null> {
-    return this.#em.findOne(User, { doctorId });
+  /**
+   * The account, read afresh and locked for the rest of the transaction. Taken before writing anything of the
+   * account's (password, failures, refresh and reset tokens), and before locking any of those rows: concurrent
+   * sign-ins then count failures in turn, and a revocation cannot miss a token a concurrent refresh issues.
+   */
+  lockUser(id: string): Promise<User | null> {
+    return this.#em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   async anyAdminExists(): Promise<boolean> {
@@ -48,25 +48,33 @@ export class UserRepository {
     return this.#em.count(User, this.#search(search));
   }
 
-  countFailuresSince(user: User, since: Date): Promise<number> {
-    return this.#em.count(SignInFailure, { user, failedAt: { $gte: since } });
+  countFailuresSince(userId: string, since: Date): Promise<number> {
+    return this.#em.count(SignInFailure, { user: userId, failedAt: { $gte: since } });
   }
 
   clearFailures(user: User): Promise<number> {
     return this.#em.nativeDelete(SignInFailure, { user });
   }
 
-  /** The refresh token, locked for the rest of the transaction (so that it is exchanged once). */
-  lockRefreshToken(tokenHash: string): Promise<RefreshToken | null> {
-    return this.#em.findOne(RefreshToken, { tokenHash }, { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE });
+  /** The refresh token, unlocked: to learn whose it is before locking the user. */
+  findRefreshToken(tokenHash: string): Promise<RefreshToken | null> {
+    return this.#em.findOne(RefreshToken, { tokenHash });
   }
 
-  /** Revokes every live refresh token of a session. */
+  /**
+   * The refresh token, read afresh and locked for the rest of the transaction (so that it is exchanged once).
+   * Lock its user first (`lockUser`).
+   */
+  lockRefreshToken(tokenHash: string): Promise<RefreshToken | null> {
+    return this.#em.findOne(RefreshToken, { tokenHash }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  }
+
+  /** Revokes every live refresh token of a session. Lock its user first (`lockUser`). */
   revokeFamily(familyId: string, at: Date): Promise<number> {
     return this.#em.nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: at });
   }
 
-  /** Revokes every live refresh token of a user, except those of `exceptFamilyId`. */
+  /** Revokes every live refresh token of a user, except those of `exceptFamilyId`. Lock the user first. */
   revokeUserFamilies(user: User, at: Date, exceptFamilyId: string | null): Promise<number> {
     const except = exceptFamilyId ? { familyId: { $ne: exceptFamilyId } } : {};
     return this.#em.nativeUpdate(RefreshToken, { user, revokedAt: null, ...except }, { revokedAt: at });
@@ -76,20 +84,24 @@ export class UserRepository {
     return this.#em.findOne(PasswordResetToken, { tokenHash }, { populate: ['user'] });
   }
 
-  /** The reset token, locked for the rest of the transaction (so that it is used once). */
+  /**
+   * The reset token, read afresh and locked for the rest of the transaction (so that it is used once). Lock its
+   * user first (`lockUser`).
+   */
   lockResetToken(tokenHash: string): Promise<PasswordResetToken | null> {
-    return this.#em.findOne(
-      PasswordResetToken,
-      { tokenHash },
-      { populate: ['user'], lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    return this.#em.findOne(PasswordResetToken, { tokenHash }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  }
+
+  /** Uses up every reset token of `user` that is unused and unexpired at `at`. Lock the user first. */
+  useOpenResetTokens(user: User, at: Date): Promise<number> {
+    return this.#em.nativeUpdate(PasswordResetToken, { user, usedAt: null, expiresAt: { $gt: at } }, { usedAt: at });
   }
 
   doctorExists(doctorId: string): Promise<boolean> {
     return this.#em.count(KnownDoctor, { doctorId }).then((count) => count > 0);
   }
 
-  /** Revocations that may still cover a valid access token: made after `since`. */
+  /** Revocations made after `since`, oldest first. */
   revocationsSince(since: Date): Promise<TokenRevocation[]> {
     return this.#em.find(TokenRevocation, { revokedAt: { $gt: since } }, { orderBy: { revokedAt: 'asc' } });
   }

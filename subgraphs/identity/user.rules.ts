@@ -13,6 +13,14 @@ export const REFRESH_TOKEN_TTL_DAYS = 14;
 /** Password reset tokens last this long, and work once. */
 export const RESET_TOKEN_TTL_MINUTES = 30;
 
+/**
+ * How long a token revocation matters after it is made, in milliseconds: until every access token it covers has
+ * expired (their lifetime), plus 5 minutes for clock skew between identity and the gateways.
+ */
+export function revocationRetentionMs(accessTokenTtlSeconds: number): number {
+  return accessTokenTtlSeconds * 1000 + 5 * 60_000;
+}
+
 /** Start of the lockout window that ends at `now`. */
 export function lockoutWindowStart(now: Date): Date {
   return new Date(now.getTime() - LOCKOUT.windowMinutes * 60_000);

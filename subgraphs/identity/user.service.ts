@@ -1,25 +1,27 @@
 /**
  * What users do with their own account: sign up (patients), sign in, refresh, sign out, change or reset their
- * password. Sign-in answers the same, and takes as long, for an unknown email, a wrong password, a disabled and a
- * locked account; after 10 failures in 15 minutes an account refuses every sign-in until the window has passed
- * (OWASP Authentication cheat sheet).
+ * password. Sign-in answers the same for an unknown email, a wrong password, a disabled and a locked account, after
+ * the same argon2 work and the same kind of transaction (an unknown email only skips recording the failure, so it
+ * is answered marginally sooner). With 10 failures within the last 15 minutes an account refuses every sign-in;
+ * the window slides and failures while locked count too (OWASP Authentication cheat sheet). A wrong current
+ * password in `changePassword` counts as a failed sign-in.
  */
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { newId } from '../../platform/db/base.entity.ts';
-import { BadUserInputError, ConflictError, UnauthenticatedError } from '../../platform/errors.ts';
+import { BadUserInputError, UnauthenticatedError } from '../../platform/errors.ts';
 import type { EventEnvelope } from '../../platform/events/envelope.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { dateIn } from '../../platform/time.ts';
 import {
+  accountPayload,
   IDENTITY_TOPIC,
   IdentityEvent,
-  type AccountPayload,
   type PasswordResetRequestedPayload,
   type UserSignedUpPayload,
 } from './identity.events.ts';
-import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './password.ts';
+import { assertPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
 import { hashToken, newOpaqueToken, type SessionService, type SessionTokens } from './session.service.ts';
 import { PasswordResetToken, SignInFailure, User } from './user.entity.ts';
 import type { SignInInput, SignUpInput } from './user.inputs.ts';
@@ -40,6 +42,11 @@ export interface UserServiceDependencies {
   timeZone: string;
   logger: Logger;
   /**
+   * An argon2 hash of a random password, made at start-up (`newDummyPasswordHash`): what a sign-in with an
+   * unknown email is verified against, so that it costs the same argon2 work as a wrong password.
+   */
+  dummyPasswordHash: string;
+  /**
    * Hands `UserSignedUp` to the patients subgraph at once (besides the outbox), so that the new patient's record
    * exists before `signUp` returns. Best effort: the outbox delivers it anyway.
    */
@@ -47,13 +54,8 @@ export interface UserServiceDependencies {
 }
 
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
+const WRONG_CURRENT_PASSWORD = 'The current password is not correct.';
 const INVALID_RESET_TOKEN = 'The reset token is not valid or has expired.';
-
-export const accountPayload = (user: User): AccountPayload => ({
-  userId: user.id,
-  roles: [...user.roles],
-  doctorId: user.doctorId ?? null,
-});
 
 export class UserService {
   readonly #em: EntityManager;
@@ -62,6 +64,7 @@ export class UserService {
   readonly #clock: () => Date;
   readonly #timeZone: string;
   readonly #log: Logger;
+  readonly #dummyPasswordHash: string;
   readonly #deliverSignUp: UserServiceDependencies['deliverSignUp'];
 
   constructor(deps: UserServiceDependencies) {
@@ -71,6 +74,7 @@ export class UserService {
     this.#clock = deps.clock;
     this.#timeZone = deps.timeZone;
     this.#log = deps.logger;
+    this.#dummyPasswordHash = deps.dummyPasswordHash;
     this.#deliverSignUp = deps.deliverSignUp;
   }
 
@@ -79,18 +83,16 @@ export class UserService {
    * `patients` creates the record, delivered to it directly as well) and signs the new user in.
    *
    * @throws BadUserInputError for a weak password or a birth date in the future.
-   * @throws ConflictError when an account with this email exists.
+   * @throws ConflictError (the unique constraint on the email, see `subgraph.ts`) when an account with this email
+   *   exists.
    */
   async signUp(input: SignUpInput): Promise<AuthPayload> {
-    this.#assertPassword(input.password, input.email, 'input.password');
+    assertPasswordPolicy(input.password, input.email, 'input.password');
     if (input.birthDate > dateIn(this.#timeZone, this.#clock())) {
       throw new BadUserInputError('input.birthDate: must not be in the future', 'input.birthDate');
     }
     const passwordHash = await hashPassword(input.password);
     const { user, tokens, envelope } = await this.#em.transactional(async (em) => {
-      if (await new UserRepository(em).findByEmail(input.email)) {
-        throw new ConflictError('An account with this email already exists.');
-      }
       const created = em.create(User, {
         email: input.email,
         passwordHash,
@@ -125,23 +127,19 @@ export class UserService {
    * Signs in with email and password.
    *
    * @throws UnauthenticatedError with one message for unknown emails, wrong passwords, disabled and locked
-   *   accounts.
+   *   accounts, and a password changed or reset while the sign-in was checking the old one.
    */
   async signIn(input: SignInInput): Promise<AuthPayload> {
     const found = await new UserRepository(this.#em).findByEmail(input.email);
-    // Always one argon2 verification, outside any transaction: the same cost whether the account exists or not.
-    const valid = await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash()), input.password);
-    if (!found) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    // One argon2 verification, outside any transaction, whether the account exists or not.
+    const verifiedHash = found?.passwordHash ?? this.#dummyPasswordHash;
+    const valid = await verifyPassword(verifiedHash, input.password);
 
     const session = await this.#em.transactional(async (em) => {
-      const repository = new UserRepository(em);
-      // The row lock makes concurrent attempts on one account count their failures one after the other.
-      const user = (await repository.lockForSignIn(found.id))!;
-      const now = this.#clock();
-      const lockedOut = isLockedOut(await repository.countFailuresSince(user, lockoutWindowStart(now)));
-      if (!valid) em.create(SignInFailure, { user, failedAt: now });
-      if (!valid || lockedOut || user.disabledAt) return null;
-      await repository.clearFailures(user);
+      // An unknown email takes the same steps on an id that matches no account.
+      const userId = found?.id ?? newId();
+      const user = await new UserRepository(em).lockUser(userId);
+      if (!(await this.#passwordAccepted(em, userId, user, verifiedHash, valid)) || !user) return null;
       return { user, tokens: await this.#sessions.start(em, user) };
     });
     if (!session) throw new UnauthenticatedError(INVALID_CREDENTIALS);
@@ -169,27 +167,39 @@ export class UserService {
   }
 
   /**
-   * Changes the caller's password and ends their other sessions.
+   * Changes the caller's password, ends their other sessions and uses up their open reset tokens. A wrong current
+   * password counts as a failed sign-in, and a locked or disabled account is refused like a wrong password: this is
+   * no way around the sign-in lockout.
    *
-   * @throws UnauthenticatedError for a wrong current password; BadUserInputError for a weak new one.
+   * @throws BadUserInputError for a weak new password (checked first: it tells nothing about the current one);
+   *   UnauthenticatedError for a wrong current password, a locked or a disabled account.
    */
   async changePassword(currentPassword: string, newPassword: string): Promise<boolean> {
     const user = await this.me();
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      throw new UnauthenticatedError('The current password is not correct.');
-    }
-    this.#assertPassword(newPassword, user.email, 'input.newPassword');
-    const passwordHash = await hashPassword(newPassword);
-    await this.#em.transactional(async (em) => {
-      const locked = (await new UserRepository(em).lockForSignIn(user.id))!;
+    assertPasswordPolicy(newPassword, user.email, 'input.newPassword');
+    const verifiedHash = user.passwordHash;
+    // Both argon2 runs whatever the outcome, so that the time taken tells nothing about the current password.
+    const [valid, passwordHash] = await Promise.all([
+      verifyPassword(verifiedHash, currentPassword),
+      hashPassword(newPassword),
+    ]);
+    const changed = await this.#em.transactional(async (em) => {
+      const repository = new UserRepository(em);
+      const locked = await repository.lockUser(user.id);
+      if (!(await this.#passwordAccepted(em, user.id, locked, verifiedHash, valid)) || !locked) return false;
+      const now = this.#clock();
       locked.passwordHash = passwordHash;
+      await repository.useOpenResetTokens(locked, now);
       await this.#sessions.revokeUserSessions(em, locked, 'PASSWORD_CHANGED', this.#actor.principal?.sessionId ?? null);
       emitEvent(em, IDENTITY_TOPIC, this.#actor, {
         type: IdentityEvent.PasswordChanged,
         aggregateId: locked.id,
         payload: accountPayload(locked),
       });
+      return true;
     });
+    // A refusal is committed (the failure counted) before the caller is told no.
+    if (!changed) throw new UnauthenticatedError(WRONG_CURRENT_PASSWORD);
     return true;
   }
 
@@ -220,7 +230,8 @@ export class UserService {
   }
 
   /**
-   * Sets a new password with a reset token, uses the token up, and ends every session of the account.
+   * Sets a new password with a reset token, uses up that token and every other open one of the account, and ends
+   * every session of the account.
    *
    * @throws UnauthenticatedError for an unknown, used or expired token; BadUserInputError for a weak password.
    */
@@ -228,17 +239,19 @@ export class UserService {
     const tokenHash = hashToken(token);
     const found = await new UserRepository(this.#em).findResetToken(tokenHash);
     if (!found || found.usedAt || found.expiresAt <= this.#clock()) throw new UnauthenticatedError(INVALID_RESET_TOKEN);
-    this.#assertPassword(newPassword, found.user.email, 'input.newPassword');
+    assertPasswordPolicy(newPassword, found.user.email, 'input.newPassword');
     const passwordHash = await hashPassword(newPassword);
     await this.#em.transactional(async (em) => {
       const repository = new UserRepository(em);
-      // Re-read under a lock: of two concurrent resets with one token, only the first may use it.
+      // The user's lock first (as for every write of theirs), then the token's, re-read: of two concurrent resets
+      // with one token, only the first may use it.
+      const user = await repository.lockUser(found.user.id);
       const reset = await repository.lockResetToken(tokenHash);
-      if (!reset || reset.usedAt || reset.expiresAt <= this.#clock())
+      const now = this.#clock();
+      if (!user || !reset || reset.usedAt || reset.expiresAt <= now)
         throw new UnauthenticatedError(INVALID_RESET_TOKEN);
-      reset.usedAt = this.#clock();
-      const user = reset.user;
       user.passwordHash = passwordHash;
+      await repository.useOpenResetTokens(user, now);
       await repository.clearFailures(user);
       await this.#sessions.revokeUserSessions(em, user, 'PASSWORD_RESET', null);
       emitEvent(em, IDENTITY_TOPIC, this.#asUser(user), {
@@ -250,6 +263,31 @@ export class UserService {
     return true;
   }
 
+  /**
+   * The lockout and failure count of sign-in, for a password verified (`valid`) against `verifiedHash` outside the
+   * transaction; `user` is the account locked in `em` (null for an unknown email, whose `userId` matches nothing).
+   * Counts a failure when the password was wrong, or when the account's hash is no longer the one verified (a
+   * password change or reset won the race). True when the password may be accepted: it matched the current hash,
+   * and the account is neither locked out nor disabled; the failures are then cleared.
+   */
+  async #passwordAccepted(
+    em: EntityManager,
+    userId: string,
+    user: User | null,
+    verifiedHash: string,
+    valid: boolean,
+  ): Promise<boolean> {
+    const repository = new UserRepository(em);
+    const now = this.#clock();
+    const lockedOut = isLockedOut(await repository.countFailuresSince(userId, lockoutWindowStart(now)));
+    if (!user) return false;
+    const matched = valid && user.passwordHash === verifiedHash;
+    if (!matched) em.create(SignInFailure, { user, failedAt: now });
+    if (!matched || lockedOut || user.disabledAt) return false;
+    await repository.clearFailures(user);
+    return true;
+  }
+
   #payload(user: User, tokens: SessionTokens): AuthPayload {
     return { ...tokens, tokenType: 'Bearer', user };
   }
@@ -258,18 +296,14 @@ export class UserService {
   #asUser(user: User): Actor {
     return { ...this.#actor, principal: { userId: user.id, roles: [...user.roles] } };
   }
-
-  #assertPassword(password: string, email: string, field: string): void {
-    const problem = passwordProblem(password, email);
-    if (problem) throw new BadUserInputError(`${field}: ${problem}`, field);
-  }
 }
 
 /**
  * Creates the first admin at start-up when there is no admin yet. With no credentials configured, outside
  * production, an admin `admin@hms.local` with a generated password is created and the password printed once.
  *
- * @throws Error in production when no admin exists and none is configured.
+ * @throws Error in production when no admin exists and none is configured; BadUserInputError
+ *   (`HMS_ADMIN_PASSWORD: …`) when the configured password breaks the policy.
  */
 export async function bootstrapAdmin(
   em: EntityManager,
@@ -288,8 +322,7 @@ export async function bootstrapAdmin(
     email ??= 'admin@hms.local';
     password ??= Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url');
   }
-  const problem = passwordProblem(password!, email!);
-  if (problem) throw new Error(`HMS_ADMIN_PASSWORD ${problem}`);
+  assertPasswordPolicy(password!, email!, 'HMS_ADMIN_PASSWORD');
   em.create(User, {
     email: email!.toLowerCase(),
     passwordHash: await hashPassword(password!),

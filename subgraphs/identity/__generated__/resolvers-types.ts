@@ -56,8 +56,10 @@ export type CreateStaffUserInput = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Changes the signed-in user's password; their other sessions end.
-   * Errors: `UNAUTHENTICATED` (wrong current password), `BAD_USER_INPUT` (weak new password).
+   * Changes the signed-in user's password; their other sessions end and their open reset tokens are used up. A
+   * wrong current password counts as a failed sign-in (see `signIn`): a locked or disabled account is refused like
+   * a wrong password. Errors: `BAD_USER_INPUT` (weak new password, checked first), `UNAUTHENTICATED` (wrong
+   * current password, locked or disabled account).
    */
   changePassword: Scalars['Boolean']['output'];
   /**
@@ -66,7 +68,11 @@ export type Mutation = {
    * doctor), `CONFLICT` (the email, or the doctor, already has an account).
    */
   createStaffUser: User;
-  /** Disables an account: it cannot sign in, and its tokens stop working at once. Errors: `NOT_FOUND`, `BAD_USER_INPUT` (yourself). */
+  /**
+   * Disables an account: it cannot sign in or refresh, and its access tokens are refused at once by every gateway
+   * connected to the event stream, and within a minute by the others. Errors: `NOT_FOUND`, `BAD_USER_INPUT`
+   * (yourself).
+   */
   disableUser: User;
   /** Enables a disabled account again. Errors: `NOT_FOUND`. */
   enableUser: User;
@@ -89,7 +95,8 @@ export type Mutation = {
    */
   requestPasswordReset: Scalars['Boolean']['output'];
   /**
-   * Sets a new password with a reset token, which is then used up; every session of the account ends.
+   * Sets a new password with a reset token, which is then used up, with every other reset token of the account;
+   * every session of the account ends.
    * Errors: `BAD_USER_INPUT` (weak password), `UNAUTHENTICATED` (unknown, used or expired token).
    */
   resetPassword: Scalars['Boolean']['output'];
@@ -100,18 +107,24 @@ export type Mutation = {
   rotateSigningKey: Scalars['String']['output'];
   /**
    * Signs in with email and password and starts a session. After 10 failed attempts within 15 minutes the account
-   * refuses every sign-in until the window has passed. Errors: `UNAUTHENTICATED`, with the same message and
-   * similar timing for an unknown email, a wrong password, a disabled or a locked account.
+   * refuses every sign-in, even with the right password, until fewer than 10 failures lie within the last 15
+   * minutes: the window slides, and failed attempts while locked keep counting (so do wrong current passwords in
+   * `changePassword`). Errors: `UNAUTHENTICATED`, with the same message and similar timing for an unknown email, a
+   * wrong password, a disabled or a locked account.
    */
   signIn: AuthPayload;
-  /** Ends the current session: its refresh token and its access tokens stop working at once. */
+  /**
+   * Ends the current session: its refresh token stops working at once; its access tokens are refused at once by
+   * every gateway connected to the event stream, and within a minute by the others.
+   */
   signOut: Scalars['Boolean']['output'];
   /**
    * Creates a patient account and signs it in. The patient's record is created in the `patients` subgraph under
    * `user.patientId` before this returns (and again, idempotently, from the `UserSignedUp` event), so the new
    * token can be used on it at once.
    * Errors: `BAD_USER_INPUT` (malformed email, password under 12 characters or equal to the email, missing names,
-   * birth date in the future), `CONFLICT` (an account with this email exists).
+   * birth date in the future), `CONFLICT` (an account with this email exists). `CONFLICT` tells whoever signs up
+   * that an email has an account: accepted for sign-up, unlike for sign-in and password reset.
    */
   signUp: AuthPayload;
 };
@@ -233,13 +246,17 @@ export type User = {
   __typename?: 'User';
   /** False once an admin disabled the account. */
   active: Scalars['Boolean']['output'];
+  /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Set for doctors: the id of their `Doctor` record (`fhirUser`: `Practitioner/<id>`). */
   doctorId?: Maybe<Scalars['ID']['output']>;
+  /** Sign-in email, lower-cased; unique. */
   email: Scalars['String']['output'];
+  /** The account's id: `sub` of its access tokens. */
   id: Scalars['ID']['output'];
   /** Set for patients: the id of their `Patient` record (SMART on FHIR `fhirUser`: `Patient/<id>`). */
   patientId?: Maybe<Scalars['ID']['output']>;
+  /** What the account may do (SPEC §2); a staff account may hold several roles, a patient account only PATIENT. */
   roles: Array<Role>;
 };
 
