@@ -1,6 +1,10 @@
-/** What every subcommand of the import CLI (`main.ts`) shares: its shape, exit codes, usage errors and sign-in. */
+/**
+ * What every subcommand of the import CLI (`main.ts`) shares: its shape, exit codes, usage errors, sign-in and the
+ * mapping of what stops an import to an exit code.
+ */
 import { GraphClient } from '../../platform/graphql/client.ts';
 import { CsvFileError } from './csv.ts';
+import { failedRows, type ImportSummary } from './import-summary.ts';
 
 /** Where the importers send their requests unless `--gateway` says otherwise. */
 export const DEFAULT_GATEWAY = 'http://localhost:4000/graphql';
@@ -22,6 +26,22 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The graph is not set up as the import's options assume (another time zone, slot length or clinic hours, say), found
+ * before anything that depends on it was sent; the CLI prints the message and exits 2.
+ */
+export class GraphMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphMismatchError';
+  }
+}
+
+/** OK when every row of every kind was created or skipped, else ROWS_FAILED. */
+export function exitCodeOf(summary: ImportSummary): ExitCode {
+  return failedRows(summary) > 0 ? ExitCode.ROWS_FAILED : ExitCode.OK;
 }
 
 /** Admin credentials the importers sign in with (`HMS_ADMIN_EMAIL`, `HMS_ADMIN_PASSWORD`). */
@@ -69,8 +89,9 @@ export function urlOption(name: string, text: string): string {
 
 /**
  * Signs in to `gateway` as the admin and runs `importAll` with the client (and `signIn`, to sign in again when a
- * long import outlives its session), mapping what stops it to an exit code: a refused sign-in (nothing imported) or
- * an unreadable file is USAGE, anything else part-way is ROWS_FAILED (what was imported stays; a rerun skips it).
+ * long import outlives its session), mapping what stops it to an exit code: a refused sign-in (nothing imported), an
+ * unreadable file or a graph that does not match the options (`GraphMismatchError`) is USAGE, anything else part-way
+ * is ROWS_FAILED (what was imported stays; a rerun skips it).
  */
 export async function runSignedIn(
   context: CommandContext,
@@ -91,6 +112,12 @@ export async function runSignedIn(
   } catch (error) {
     if (error instanceof CsvFileError) {
       context.stderr.write(`\nCannot read the input: ${error.message}\n`);
+      return ExitCode.USAGE;
+    }
+    if (error instanceof GraphMismatchError) {
+      context.stderr.write(
+        `\nThe import stopped: ${error.message}\nWhat was created so far stays; fix the options and run it again.\n`,
+      );
       return ExitCode.USAGE;
     }
     context.stderr.write(

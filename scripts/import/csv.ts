@@ -15,12 +15,10 @@ export interface CsvRecord {
 
 /** A file that cannot be read as the CSV it should be: missing, without a required column, or malformed. */
 export class CsvFileError extends Error {
-  readonly file: string;
-
+  /** @param file how the message names the file, e.g. `patients.csv`. */
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);
     this.name = 'CsvFileError';
-    this.file = file;
   }
 }
 

@@ -3,12 +3,18 @@
 export type EntityKind = 'departments' | 'doctors' | 'patients' | 'appointments';
 
 /** A row that was not imported. */
-export interface RowFailure {
-  /** The record's line in its CSV file (header = line 1); 0 for derived rows such as departments. */
+interface RowFailure {
+  /** The record's line in its CSV file (header = line 1); 0 for derived rows such as departments and no-show doctors. */
   row: number;
-  /** The source id of the row (Synthea Id), or a department's code, when known. */
+  /**
+   * The source id of the row when known: a Synthea Id, a no-show AppointmentID or PatientId, a no-show doctor's key
+   * (`<Neighbourhood>#<n>`), or a department's code.
+   */
   id?: string;
-  /** The graph's error code (`extensions.code`), or the importer's own (`INVALID_ROW`), where the source has one. */
+  /**
+   * The graph's error code (`extensions.code`; `ERROR` when it gave none), or the importer's own: `INVALID_ROW`,
+   * `REQUEST_FAILED` (no GraphQL answer), `NO_DEPARTMENT`, and for no-show appointments `NO_PATIENT`, `NO_DOCTOR`.
+   */
   code?: string;
   reason: string;
 }
@@ -17,7 +23,10 @@ export interface RowFailure {
 export interface KindSummary {
   total: number;
   created: number;
-  /** Already in the graph (found by identifier or name, or refused with `CONFLICT` as a concurrent import made it). */
+  /**
+   * Already in the graph: found by identifier (departments by name) before the create, or after the graph refused it
+   * with `CONFLICT` (a concurrent import made it).
+   */
   skipped: number;
   failed: number;
   /** Every failure, by row. */
@@ -32,6 +41,13 @@ export interface ImportSummary {
   appointments?: KindSummary;
   /** Wall-clock duration of the whole import, in milliseconds. */
   elapsedMs: number;
+}
+
+/** Rows that failed, over every kind. */
+export function failedRows(summary: ImportSummary): number {
+  return (
+    summary.departments.failed + summary.doctors.failed + summary.patients.failed + (summary.appointments?.failed ?? 0)
+  );
 }
 
 /** Progress of one kind after a row has been handled. */

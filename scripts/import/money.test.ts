@@ -1,31 +1,34 @@
 import { describe, expect, it } from '@jest/globals';
-import { decimalToCents, medianCents, parseDecimal } from './money.ts';
+import { medianCents, parseDecimal } from './money.ts';
 
-describe('decimalToCents', () => {
+/** One amount in cents: the median of a single value is that value, rounded once. */
+const cents = (text: string): number | null => medianCents([text]);
+
+describe('an amount in cents (the median of one)', () => {
   it('converts dollars with two decimals to cents exactly', () => {
-    expect(decimalToCents('83.87')).toBe(8387);
-    expect(decimalToCents('129.16')).toBe(12916);
+    expect(cents('83.87')).toBe(8387);
+    expect(cents('129.16')).toBe(12916);
     // 0.29 * 100 is 28.999999999999996 in floating point; digit by digit it is 29.
-    expect(decimalToCents('0.29')).toBe(29);
+    expect(cents('0.29')).toBe(29);
   });
 
   it('rounds a third decimal half up', () => {
-    expect(decimalToCents('83.875')).toBe(8388);
-    expect(decimalToCents('83.874')).toBe(8387);
-    expect(decimalToCents('0.005')).toBe(1);
-    expect(decimalToCents('0.0049999')).toBe(0);
-    expect(decimalToCents('99.995')).toBe(10000);
+    expect(cents('83.875')).toBe(8388);
+    expect(cents('83.874')).toBe(8387);
+    expect(cents('0.005')).toBe(1);
+    expect(cents('0.0049999')).toBe(0);
+    expect(cents('99.995')).toBe(10000);
   });
 
   it('accepts whole amounts and a single decimal', () => {
-    expect(decimalToCents('120')).toBe(12000);
-    expect(decimalToCents('7.5')).toBe(750);
-    expect(decimalToCents(' 42.00 ')).toBe(4200);
+    expect(cents('120')).toBe(12000);
+    expect(cents('7.5')).toBe(750);
+    expect(cents(' 42.00 ')).toBe(4200);
   });
 
   it('refuses text that is not a plain non-negative decimal', () => {
     for (const text of ['', '-1.00', '1e3', '1,000.00', '12.', '.5', 'abc', 'NaN']) {
-      expect(decimalToCents(text)).toBeNull();
+      expect(cents(text)).toBeNull();
     }
   });
 

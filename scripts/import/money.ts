@@ -4,7 +4,7 @@
  */
 
 /** A non-negative decimal as an exact integer: `value = units × 10^-scale`, e.g. "83.875" → 83875n, scale 3. */
-export interface ExactDecimal {
+interface ExactDecimal {
   units: bigint;
   scale: number;
 }
@@ -33,17 +33,6 @@ function toCents(units: bigint, denominator: bigint): number {
   const cents = divideRoundHalfUp(units * 100n, denominator);
   if (cents > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('amount too large');
   return Number(cents);
-}
-
-/**
- * A decimal amount in major units (dollars) as integer minor units (cents), rounded half up:
- * `"83.875"` → 8388, `"0.005"` → 1, `"0.004"` → 0, `"120"` → 12000.
- *
- * @returns null when `text` is not a plain non-negative decimal (see `parseDecimal`).
- */
-export function decimalToCents(text: string): number | null {
-  const decimal = parseDecimal(text);
-  return decimal ? toCents(decimal.units, 10n ** BigInt(decimal.scale)) : null;
 }
 
 /**

@@ -4,9 +4,9 @@
  * the summary on stdout.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_GATEWAY, ExitCode, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
+import { schemas } from '../../platform/config.ts';
+import { DEFAULT_GATEWAY, exitCodeOf, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
 import { formatNoShowSummary } from './noshow.report.ts';
-import { isTimeZone } from './noshow.schedule.ts';
 import { importNoShow, type NoShowMode } from './noshow.ts';
 import { createProgressPrinter } from './report.ts';
 
@@ -43,7 +43,7 @@ export const noShowCommand: Command = {
     const gateway = urlOption('gateway', values.gateway);
     const concurrency = integerOption('concurrency', values.concurrency, 1, 64);
     const limit = values.limit === undefined ? undefined : integerOption('limit', values.limit, 1, 10_000_000);
-    if (!isTimeZone(values.timezone))
+    if (!schemas.timeZone.safeParse(values.timezone).success)
       throw new UsageError(
         `--timezone must be an IANA time zone such as UTC or America/Sao_Paulo, not "${values.timezone}"`,
       );
@@ -61,9 +61,7 @@ export const noShowCommand: Command = {
         onProgress: createProgressPrinter(context.stderr),
       });
       context.stdout.write(formatNoShowSummary(summary));
-      const failed =
-        summary.departments.failed + summary.doctors.failed + summary.patients.failed + summary.appointments.failed;
-      return failed > 0 ? ExitCode.ROWS_FAILED : ExitCode.OK;
+      return exitCodeOf(summary);
     });
   },
 };

@@ -1,11 +1,13 @@
 /**
  * Rows of the Kaggle "Medical Appointment No Shows" file (KaggleV2-May-2016.csv) → typed rows and the graph's
  * inputs: pure functions, validated with zod before anything is sent. A row that does not validate yields a reason
- * naming the CSV column (`Age: must be a whole number from 0 to 120 (-1)`). Quirks of the data set are in
- * `/work/shared/data/noshow-appointments-brazil-2016/SOURCE.md`.
+ * naming the CSV column (`Age: must be a whole number from 0 to 120 ("-1")`). The data set is Kaggle's "Medical
+ * Appointment No Shows" (Joni Hoppen, CC BY-NC-SA 4.0); its quirks, and the rows of the test slice that show them, are
+ * in `test/fixtures/noshow-slice/SOURCE.md`.
  */
 import { z } from 'zod';
-import { isCalendarDate, type IdentifierInput, type Mapped } from './synthea.mapping.ts';
+import { dateSchema } from '../../platform/validation.ts';
+import { reasonOf, type IdentifierInput, type Mapped } from './rows.ts';
 
 const KAGGLE = 'https://www.kaggle.com/joniarroba/noshowappointments';
 /** FHIR `Identifier.system` of the data set's PatientId. */
@@ -86,7 +88,10 @@ const rowSchema = z.object({
   AppointmentDay: z
     .string()
     .trim()
-    .refine((text) => isCalendarDate(DAY.exec(text)?.[1] ?? ''), 'must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ'),
+    .refine(
+      (text) => dateSchema.safeParse(DAY.exec(text)?.[1]).success,
+      'must be a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ',
+    ),
   Age: z
     .string()
     .trim()
@@ -104,14 +109,6 @@ const rowSchema = z.object({
     .trim()
     .pipe(z.enum(['No', 'Yes'], { error: 'must be Yes or No' })),
 });
-
-/** The first zod issue as `Column: message (value)`. */
-function reasonOf(error: z.ZodError, fields: Record<string, string>): string {
-  const issue = error.issues[0]!;
-  const column = issue.path.map(String).join('.') || 'row';
-  const value = fields[column];
-  return `${column}: ${issue.message}${value === undefined ? '' : ` (${JSON.stringify(value)})`}`;
-}
 
 /**
  * A CSV record as a `NoShowRow`, or the reason it cannot be imported: a PatientId that is not a number as the file

@@ -20,12 +20,11 @@ import {
   type NoShowRow,
 } from './noshow.mapping.ts';
 import { assignSlots, departmentsFor, doctorsNeeded, type NoShowDepartment } from './noshow.schedule.ts';
-import type { DoctorInputDraft, Mapped } from './synthea.mapping.ts';
-import type { PlannedRow } from './synthea.plan.ts';
+import type { DoctorInputDraft, Mapped, PlannedRow } from './rows.ts';
 
 /** The fee of every derived doctor: 50.00 in minor units of the hospital's currency (the data set has no costs). */
-export const NOSHOW_FEE_CENTS = 5_000;
-export const NOSHOW_SPECIALIZATION = 'Family Medicine';
+const NOSHOW_FEE_CENTS = 5_000;
+const NOSHOW_SPECIALIZATION = 'Family Medicine';
 
 /** One row to import: where and when it goes. */
 export interface PlannedAppointment {
@@ -43,7 +42,7 @@ export interface PlannedAppointment {
 }
 
 /** A derived doctor (FHIR `Practitioner`) of one health unit. */
-export interface PlannedDoctor {
+interface PlannedDoctor {
   neighbourhood: string;
   number: number;
   /** `<Neighbourhood>#<number>`, the identifier value under `NOSHOW_DOCTOR_SYSTEM`. */
@@ -70,7 +69,7 @@ export interface NoShowPlan {
 export const doctorKey = (neighbourhood: string, number: number): string => `${neighbourhood}#${number}`;
 
 /** Doctor `number` of a neighbourhood: given name "Doctor", family name `<Neighbourhood in title case> <n>`. */
-export function doctorInput(neighbourhood: string, number: number): DoctorInputDraft {
+function doctorInput(neighbourhood: string, number: number): DoctorInputDraft {
   return {
     givenName: 'Doctor',
     familyName: `${titleCasePt(neighbourhood)} ${number}`,

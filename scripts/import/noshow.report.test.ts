@@ -27,19 +27,21 @@ describe('formatNoShowSummary', () => {
           INVALID_ROW: { count: 1, examples: [158] },
         },
       },
-      replay: { weeks: 500, firstDay: '2025-11-28', lastDay: '2026-01-02' },
+      replay: { weeks: 500, pinned: false, firstDay: '2025-11-28', lastDay: '2026-01-02' },
       elapsedMs: 5400,
     };
     const text = formatNoShowSummary(summary);
     expect(text).toContain('appointments    159      117        0      42\nelapsed 5.4 s');
     expect(text).toContain(
       [
-        'mode replay: moved forward 500 weeks, 2025-11-28 … 2026-01-02',
+        'mode replay: moved forward 500 weeks (from today), 2025-11-28 … 2026-01-02',
         'appointments created by status: PENDING 117',
         'appointments failed by code:',
         '  DOCTOR_UNAVAILABLE  39  e.g. rows 110, 111, 112, 113, 114',
         '  INVALID_ROW          1  e.g. row 158',
       ].join('\n'),
     );
+    const rerun = formatNoShowSummary({ ...summary, replay: { ...summary.replay!, pinned: true } });
+    expect(rerun).toContain('mode replay: moved forward 500 weeks (kept from the first run), 2025-11-28 … 2026-01-02');
   });
 });

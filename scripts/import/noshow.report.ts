@@ -3,11 +3,12 @@ import { formatSummary } from './report.ts';
 import type { NoShowSummary } from './noshow.ts';
 
 /**
- * The summary table (`formatSummary`), then for appointments: the replay's week shift, what was created by status,
- * and what failed by code with example rows:
+ * The summary table (`formatSummary`), then for appointments: the replay's week shift (and whether it was kept from
+ * the run that booked first, or computed from today), what was created by status, and what failed by code with
+ * example rows:
  *
  * ```
- * mode replay: moved forward 500 weeks, 2025-11-28 … 2026-01-02
+ * mode replay: moved forward 500 weeks (from today), 2025-11-28 … 2026-01-02
  * appointments created by status: PENDING 117
  * appointments failed by code:
  *   DOCTOR_UNAVAILABLE  39  e.g. rows 110, 111, 112, 113, 114
@@ -18,7 +19,7 @@ export function formatNoShowSummary(summary: NoShowSummary): string {
   const { replay, appointments } = summary;
   lines.push(
     replay
-      ? `mode replay: moved forward ${replay.weeks} weeks, ${replay.firstDay} … ${replay.lastDay}`
+      ? `mode replay: moved forward ${replay.weeks} weeks (${replay.pinned ? 'kept from the first run' : 'from today'}), ${replay.firstDay} … ${replay.lastDay}`
       : `mode ${summary.mode}`,
   );
   const statuses = Object.entries(appointments.createdByStatus).sort(([a], [b]) => a.localeCompare(b));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
+import { dateIn } from '../../platform/time.ts';
 import {
   assignSlots,
   baseDepartmentCode,
@@ -7,10 +8,11 @@ import {
   departmentName,
   doctorsNeeded,
   nextWeekday,
+  pinnedWeeks,
+  plannedSlotStarts,
   replayWeeks,
   shiftDay,
   slotStart,
-  todayIn,
 } from './noshow.schedule.ts';
 
 /** Every Neighbourhood of KaggleV2-May-2016.csv (81), as written there. */
@@ -144,6 +146,12 @@ describe('slotStart', () => {
     // Vitória is UTC−3: 09:00 there is 12:00 UTC.
     expect(slotStart('2016-05-02', 1, 'America/Sao_Paulo')).toBe('2016-05-02T12:30:00.000Z');
   });
+
+  it('plans 8 slots a day, 09:00 to 12:30', () => {
+    const starts = plannedSlotStarts('2016-05-02', 'UTC');
+    expect(starts).toHaveLength(8);
+    expect([starts[0], starts.at(-1)]).toEqual(['2016-05-02T09:00:00.000Z', '2016-05-02T12:30:00.000Z']);
+  });
 });
 
 describe('week shift', () => {
@@ -152,7 +160,7 @@ describe('week shift', () => {
   it('moves the first day to at least 2 days and at most 8 days after today, on the same weekday', () => {
     for (let offset = 0; offset < 14; offset++) {
       const clock = () => new Date(Date.UTC(2025, 10, 17 + offset, 15, 0));
-      const today = todayIn('UTC', clock());
+      const today = dateIn('UTC', clock());
       const weeks = replayWeeks(firstDay, today);
       const replayed = shiftDay(firstDay, weeks);
       const ahead = DateTime.fromISO(replayed).diff(DateTime.fromISO(today), 'days').days;
@@ -172,10 +180,22 @@ describe('week shift', () => {
   it('counts today in the hospital’s time zone', () => {
     // 01:00 UTC on Thursday 27 November is still Wednesday evening in Vitória (UTC−3).
     const now = new Date('2025-11-27T01:00:00Z');
-    expect(todayIn('America/Sao_Paulo', now)).toBe('2025-11-26');
-    expect(shiftDay(firstDay, replayWeeks(firstDay, todayIn('America/Sao_Paulo', now)))).toBe('2025-11-28');
+    expect(dateIn('America/Sao_Paulo', now)).toBe('2025-11-26');
+    expect(shiftDay(firstDay, replayWeeks(firstDay, dateIn('America/Sao_Paulo', now)))).toBe('2025-11-28');
     // In UTC it is Thursday already: Friday the 28th is only one day ahead, so the replay starts a week later.
-    expect(shiftDay(firstDay, replayWeeks(firstDay, todayIn('UTC', now)))).toBe('2025-12-05');
+    expect(shiftDay(firstDay, replayWeeks(firstDay, dateIn('UTC', now)))).toBe('2025-12-05');
+  });
+
+  it('reads an earlier run’s shift off its bookings, in the hospital’s time zone', () => {
+    expect(pinnedWeeks([], 'UTC')).toBeUndefined();
+    const booked = [
+      { day: '2016-04-29', startsAt: '2025-11-28T09:00:00.000Z' }, // 500 weeks
+      { day: '2016-05-02', startsAt: '2025-12-01T12:30:00.000Z' }, // 500 weeks
+      { day: '2016-05-02', startsAt: '2025-12-11T10:00:00.000Z' }, // rescheduled since: 501.4 weeks
+    ];
+    expect(pinnedWeeks(booked, 'UTC')).toBe(500);
+    // 01:00 UTC on the 29th is still the 28th in Vitória.
+    expect(pinnedWeeks([{ day: '2016-04-29', startsAt: '2025-11-29T01:00:00.000Z' }], 'America/Sao_Paulo')).toBe(500);
   });
 
   it('never moves a schedule backwards', () => {

@@ -4,28 +4,29 @@
  * dates in the coming weeks. Every rule is deterministic: the same file always yields the same plan.
  */
 import { DateTime } from 'luxon';
+import { dateIn, parseTimeOfDay } from '../../platform/time.ts';
+import type { DepartmentSpec } from './departments.ts';
 import { titleCasePt } from './noshow.mapping.ts';
 
-/** SPEC §3 default: at most 8 active appointments per doctor and day. */
-export const DAILY_CAP = 8;
-/** SPEC §3 default slot length, in minutes. */
-export const SLOT_MINUTES = 30;
-/** The first slot of every doctor's day, `HH:MM` in the hospital's time zone. */
-export const FIRST_SLOT = '09:00';
+/*
+ * The graph's scheduling policy as the importer assumes it (SPEC §3 defaults; the graph's own is configuration):
+ * `noshow.graph.ts untilBookable` checks these slots against the graph's before anything is booked.
+ */
+/** At most 8 active appointments per doctor and day. */
+const DAILY_CAP = 8;
+/** Slot length, in minutes. */
+const SLOT_MINUTES = 30;
+/** The first slot of every doctor's day, `HH:MM` in the hospital's time zone (clinic hours open at 09:00). */
+const FIRST_SLOT = '09:00';
 /** Replayed days land at least this many days after today. */
 export const REPLAY_MIN_DAYS_AHEAD = 2;
 
 const CONNECTIVES = new Set(['D', 'DA', 'DAS', 'DE', 'DO', 'DOS', 'E']);
 
-/** A department to find (by name) or create: FHIR `Organization` of type `dept`, one per health unit. */
-export interface NoShowDepartment {
+/** A department to find (by name `Unidade <Neighbourhood in title case>`) or create: one per health unit. */
+export interface NoShowDepartment extends DepartmentSpec {
   /** The Neighbourhood as written in the file. */
   neighbourhood: string;
-  /** `Unidade <Neighbourhood in title case>`. */
-  name: string;
-  /** Unique, 2–10 upper-case letters or digits. */
-  code: string;
-  description: string;
 }
 
 /** `Unidade Jardim da Penha`. */
@@ -116,7 +117,7 @@ export function doctorsNeeded(
 }
 
 /** Where the deal puts one appointment: its doctor's number in the department (1-based) and slot of the day. */
-export interface SlotAssignment {
+interface SlotAssignment {
   /** 1 … the department's doctor count. */
   doctor: number;
   /** 0 = 09:00, 1 = 09:30, … 7 = 12:30. */
@@ -161,18 +162,22 @@ export function assignSlots(
 /**
  * The start of slot `slot` on `day` in `timeZone` (09:00 + 30 min × slot on the wall clock), as an ISO instant in
  * UTC, e.g. `2016-05-10T09:30:00.000Z` in UTC.
+ *
+ * @param day a calendar date YYYY-MM-DD (the importer's are validated, or computed by luxon).
+ * @param slot 0 … 7, so the time stays within the day.
+ * @param timeZone an IANA zone (`importNoShow` refuses any other before planning).
  */
 export function slotStart(day: string, slot: number, timeZone: string): string {
-  const [hour, minute] = FIRST_SLOT.split(':').map(Number);
-  const minutes = hour! * 60 + minute! + slot * SLOT_MINUTES;
-  const local = DateTime.fromISO(day, { zone: timeZone }).set({
-    hour: Math.floor(minutes / 60),
-    minute: minutes % 60,
-    second: 0,
-    millisecond: 0,
-  });
-  if (!local.isValid) throw new RangeError(`no slot ${slot} on ${day} in ${timeZone}`);
-  return local.toUTC().toISO()!;
+  const minutes = parseTimeOfDay(FIRST_SLOT) + slot * SLOT_MINUTES;
+  return DateTime.fromISO(day, { zone: timeZone })
+    .set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 })
+    .toUTC()
+    .toISO()!;
+}
+
+/** Every slot start the deal can give a doctor on `day` (`slotStart` of 0 … the daily cap − 1), in order. */
+export function plannedSlotStarts(day: string, timeZone: string): string[] {
+  return Array.from({ length: DAILY_CAP }, (_, slot) => slotStart(day, slot, timeZone));
 }
 
 /**
@@ -195,19 +200,24 @@ export function shiftDay(day: string, weeks: number): string {
   return DateTime.fromISO(day, { zone: 'UTC' }).plus({ weeks }).toISODate()!;
 }
 
-/** True when `name` is an IANA time zone this runtime knows (e.g. `America/Sao_Paulo`). */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
+/**
+ * The week shift an earlier replay used, read off the appointments it booked: per appointment, the days from its
+ * original AppointmentDay to the day it starts on in `timeZone`, in whole weeks; the shift most of them show (the
+ * smaller on a tie), so that an appointment rescheduled since does not move it.
+ *
+ * @param booked the original day (YYYY-MM-DD) and the booked start (ISO instant) of replayed rows.
+ * @returns undefined when nothing was booked before.
+ */
+export function pinnedWeeks(booked: Iterable<{ day: string; startsAt: string }>, timeZone: string): number | undefined {
+  const votes = new Map<number, number>();
+  for (const { day, startsAt } of booked) {
+    const bookedDay = dateIn(timeZone, new Date(startsAt));
+    const days = DateTime.fromISO(bookedDay, { zone: 'UTC' }).diff(DateTime.fromISO(day, { zone: 'UTC' }), 'days').days;
+    const weeks = Math.round(days / 7);
+    votes.set(weeks, (votes.get(weeks) ?? 0) + 1);
   }
-}
-
-/** Today's date in `timeZone`, YYYY-MM-DD. */
-export function todayIn(timeZone: string, now: Date): string {
-  return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
+  const ranked = [...votes].sort(([weeksA, a], [weeksB, b]) => b - a || weeksA - weeksB);
+  return ranked[0]?.[0];
 }
 
 /** The first Monday–Friday at least `daysAhead` days after `today` (both YYYY-MM-DD). */

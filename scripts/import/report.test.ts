@@ -17,7 +17,10 @@ function progressOf(done: number, total: number): ImportProgress {
 
 describe('formatProgress', () => {
   it('shows one kind on one line', () => {
-    expect(formatProgress(progressOf(50, 111))).toBe('patients     50/111  created 50  skipped 0  failed 0');
+    expect(formatProgress(progressOf(50, 111))).toBe('patients      50/111  created 50  skipped 0  failed 0');
+    expect(formatProgress({ ...progressOf(50, 111), kind: 'appointments' })).toBe(
+      'appointments  50/111  created 50  skipped 0  failed 0',
+    );
   });
 });
 
@@ -27,7 +30,7 @@ describe('createProgressPrinter', () => {
     const print = createProgressPrinter({ write: (text) => lines.push(text), isTTY: false });
     for (let done = 1; done <= 111; done++) print(progressOf(done, 111));
     expect(lines).toHaveLength(10);
-    expect(lines.at(-1)).toBe('patients    111/111  created 111  skipped 0  failed 0\n');
+    expect(lines.at(-1)).toBe('patients     111/111  created 111  skipped 0  failed 0\n');
   });
 
   it('rewrites one line in place on a terminal, throttled, and keeps the last one', () => {
@@ -41,7 +44,8 @@ describe('createProgressPrinter', () => {
       now += 30;
       print(progressOf(done, 10));
     }
-    expect(writes.length).toBeLessThan(10);
+    // At 30 ms, 150 ms and 270 ms (100 ms apart at least), and the finished line at 300 ms.
+    expect(writes).toHaveLength(4);
     expect(writes.every((text) => text.startsWith('\r\x1b[2K'))).toBe(true);
     expect(writes.at(-1)!.endsWith('10/10  created 10  skipped 0  failed 0\n')).toBe(true);
   });

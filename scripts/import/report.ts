@@ -4,21 +4,22 @@ import type { EntityKind, ImportProgress, ImportSummary } from './import-summary
 /** Failures listed per kind before the rest are only counted. */
 const MAX_LISTED_FAILURES = 20;
 const KINDS: EntityKind[] = ['departments', 'doctors', 'patients', 'appointments'];
+const KIND_WIDTH = Math.max(...KINDS.map((kind) => kind.length));
 
-/** `patients  50/111  created 50  skipped 0  failed 0` */
+/** `patients      50/111  created 50  skipped 0  failed 0`: the kind padded to the longest, "appointments". */
 export function formatProgress(progress: ImportProgress): string {
   const { kind, done, total, created, skipped, failed } = progress;
-  return `${kind.padEnd(11)} ${String(done).padStart(String(total).length)}/${total}  created ${created}  skipped ${skipped}  failed ${failed}`;
+  return `${kind.padEnd(KIND_WIDTH)} ${String(done).padStart(String(total).length)}/${total}  created ${created}  skipped ${skipped}  failed ${failed}`;
 }
 
 /** Where progress lines go: stderr, say, and whether it is a terminal. */
-export interface ProgressOutput {
+interface ProgressOutput {
   write(text: string): unknown;
   isTTY?: boolean;
 }
 
 /**
- * A progress reporter for `importSynthea`'s `onProgress`. On a terminal one line per kind is rewritten in place,
+ * A progress reporter for the importers' `onProgress` (`importSynthea`, `importNoShow`). On a terminal one line per kind is rewritten in place,
  * at most every `intervalMs`; elsewhere (a log file, CI) a line is written each time another tenth of the kind is
  * done. Every kind's last line is always written.
  */

@@ -3,7 +3,7 @@
  * the Synthea CSV export in `<folder>` with progress on stderr, and prints the summary table on stdout.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_GATEWAY, ExitCode, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
+import { DEFAULT_GATEWAY, exitCodeOf, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
 import { createProgressPrinter, formatSummary } from './report.ts';
 import { importSynthea } from './synthea.ts';
 
@@ -37,8 +37,7 @@ export const syntheaCommand: Command = {
         onProgress: createProgressPrinter(context.stderr),
       });
       context.stdout.write(formatSummary(summary));
-      const failed = summary.departments.failed + summary.doctors.failed + summary.patients.failed;
-      return failed > 0 ? ExitCode.ROWS_FAILED : ExitCode.OK;
+      return exitCodeOf(summary);
     });
   },
 };

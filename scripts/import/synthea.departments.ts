@@ -2,14 +2,7 @@
  * Departments for Synthea providers. Synthea has none (every provider's SPECIALITY is "GENERAL PRACTICE"), so a
  * provider's department is the clinical area of the encounter class (ENCOUNTERCLASS) they saw most often.
  */
-
-/** A department to find or create: FHIR `Organization` of type `dept`. */
-export interface DepartmentSpec {
-  name: string;
-  /** Unique, 2–10 upper-case letters or digits. */
-  code: string;
-  description: string;
-}
+import type { DepartmentSpec } from './departments.ts';
 
 /**
  * ENCOUNTERCLASS → department. The order of this table breaks ties (first listed wins); it follows how

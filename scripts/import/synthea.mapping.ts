@@ -4,9 +4,11 @@
  * whoever fixes the file knows where to look.
  */
 import { z } from 'zod';
-import { nameSchema, textSchema } from '../../platform/validation.ts';
+import { dateSchema, nameSchema, textSchema } from '../../platform/validation.ts';
+import type { DepartmentSpec } from './departments.ts';
 import { medianCents } from './money.ts';
-import { departmentForProvider, type DepartmentSpec } from './synthea.departments.ts';
+import { reasonOf, type DoctorInputDraft, type IdentifierInput, type Mapped } from './rows.ts';
+import { departmentForProvider } from './synthea.departments.ts';
 
 /** FHIR `Identifier.system` of Synthea's patient ids (patients.csv `Id`). */
 export const SYNTHEA_PATIENT_SYSTEM = 'https://github.com/synthetichealth/synthea/patient';
@@ -17,11 +19,6 @@ export const SYNTHEA_PROVIDER_SYSTEM = 'https://github.com/synthetichealth/synth
 export const DEFAULT_FEE_CENTS = 10_000;
 /** The largest fee the graph accepts (minor units). */
 const MAX_FEE_CENTS = 10_000_000;
-
-export interface IdentifierInput {
-  system: string;
-  value: string;
-}
 
 /** `RegisterPatientInput` as the importer sends it (FHIR `Patient`). */
 export interface RegisterPatientInput {
@@ -35,21 +32,6 @@ export interface RegisterPatientInput {
   address: { line: string[]; city?: string; state?: string; postalCode?: string; country: 'US' };
   identifiers: IdentifierInput[];
 }
-
-/** `CreateDoctorInput` without `departmentId`, which is known only once the department exists (FHIR `Practitioner`). */
-export interface DoctorInputDraft {
-  givenName: string;
-  familyName: string;
-  specialization: string;
-  /** Minor units (cents) of the hospital's currency. */
-  consultationFeeAmount: number;
-  /** E.164; absent when the organization's number cannot be converted. */
-  phone?: string;
-  identifiers: IdentifierInput[];
-}
-
-/** A mapped row, or why it cannot be imported. */
-export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** What a provider's encounters say about them: encounters per ENCOUNTERCLASS, and BASE_ENCOUNTER_COST texts. */
 export interface ProviderEncounters {
@@ -66,15 +48,6 @@ export function tallyEncounter(byProvider: Map<string, ProviderEncounters>, fiel
   const encounterClass = (fields.ENCOUNTERCLASS ?? '').trim().toLowerCase();
   if (encounterClass) tally.classCounts.set(encounterClass, (tally.classCounts.get(encounterClass) ?? 0) + 1);
   if (fields.BASE_ENCOUNTER_COST) tally.costs.push(fields.BASE_ENCOUNTER_COST);
-}
-
-/** True for a real calendar date written YYYY-MM-DD (so 2023-02-30 is not one). */
-export function isCalendarDate(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /**
@@ -132,11 +105,11 @@ export function postalCodeOf(zip: string): string | undefined {
 }
 
 const idColumn = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
-const dateColumn = z.string().trim().refine(isCalendarDate, 'must be a date YYYY-MM-DD');
+const dateColumn = z.string().trim().pipe(dateSchema);
 const optionalDateColumn = z
   .string()
   .trim()
-  .refine((text) => text === '' || isCalendarDate(text), 'must be empty or a date YYYY-MM-DD');
+  .refine((text) => text === '' || dateSchema.safeParse(text).success, 'must be empty or a calendar date YYYY-MM-DD');
 
 const patientRowSchema = z.object({
   Id: idColumn,
@@ -156,12 +129,6 @@ const providerRowSchema = z.object({
   NAME: z.string().trim().min(1, 'must not be empty'),
   SPECIALITY: nameSchema,
 });
-
-/** The first zod issue as `COLUMN: message`. */
-function reasonOf(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.map(String).join('.') || 'row'}: ${issue.message}`;
-}
 
 /**
  * A patients.csv row as `RegisterPatientInput`: FIRST/LAST, BIRTHDATE, DEATHDATE, GENDER, and ADDRESS, CITY,

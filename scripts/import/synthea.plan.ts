@@ -4,25 +4,17 @@
  */
 import { join } from 'node:path';
 import { readCsvRecords } from './csv.ts';
+import type { PlannedRow } from './rows.ts';
 import {
   tallyEncounter,
   toDoctorPlan,
   toRegisterPatientInput,
   type DoctorPlan,
-  type Mapped,
   type ProviderEncounters,
   type RegisterPatientInput,
 } from './synthea.mapping.ts';
 
-/** One CSV row and what it maps to. */
-export interface PlannedRow<T> {
-  /** The record's line in its file (header = line 1). */
-  row: number;
-  /** Synthea `Id` of the row ('' when missing). */
-  id: string;
-  mapped: Mapped<T>;
-}
-
+/** What each row becomes; a row's `id` is its Synthea `Id`. */
 export interface SyntheaPlan {
   /** providers.csv, in file order. */
   doctors: PlannedRow<DoctorPlan>[];
@@ -31,7 +23,7 @@ export interface SyntheaPlan {
 }
 
 /** The files the importer reads and the columns it needs from each (Synthea 3.x layout). */
-export const SYNTHEA_FILES = {
+const SYNTHEA_FILES = {
   organizations: { file: 'organizations.csv', columns: ['Id', 'PHONE'] },
   providers: { file: 'providers.csv', columns: ['Id', 'ORGANIZATION', 'NAME', 'SPECIALITY'] },
   encounters: { file: 'encounters.csv', columns: ['PROVIDER', 'ENCOUNTERCLASS', 'BASE_ENCOUNTER_COST'] },

@@ -127,27 +127,60 @@ describe('importSynthea', () => {
     await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, batchSize: 5, concurrency: 3 });
     expect(graph.calls.get('ImportPatientsByIdentifier')).toBe(3); // 12 patients in batches of 5
     expect(graph.calls.get('ImportDoctorsByIdentifier')).toBe(6); // 30 doctors
-    expect(graph.maxInFlight).toBeLessThanOrEqual(3);
+    expect(graph.maxInFlight).toBe(3);
   });
 
-  it('counts a CONFLICT as skipped and a refusal as failed with its code, row and id', async () => {
+  it('counts a CONFLICT as skipped only when the record is found, and a refusal as failed with its code', async () => {
     const graph = new FakeGraph();
     let registrations = 0;
-    graph.hooks.ImportRegisterPatient = () => {
+    graph.hooks.ImportRegisterPatient = (variables) => {
       registrations++;
-      if (registrations === 1) throw graph.error('CONFLICT', 'The identifier is already registered.');
+      // A concurrent import registered this one just before: found by its identifier, so skipped.
+      if (registrations === 1) {
+        graph.patients.push({ input: variables.input });
+        throw graph.error('CONFLICT', 'The identifier is already registered.');
+      }
       if (registrations === 2) throw graph.error('BAD_USER_INPUT', 'input.birthDate: must not be in the future');
+      // Another unique field is taken: nothing carries the identifier, so it failed.
+      if (registrations === 3) throw graph.error('CONFLICT', 'The MRN is taken.');
       return undefined;
     };
     const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK, concurrency: 1 });
-    expect(summary.patients).toMatchObject({ total: 12, created: 10, skipped: 1, failed: 1 });
-    expect(summary.patients.failures).toEqual([
-      {
-        row: 3,
-        id: '2de0b259-6c63-700d-9ac4-edcabff0861a',
-        reason: 'BAD_USER_INPUT: input.birthDate: must not be in the future',
-      },
-    ]);
+    expect(summary.patients).toMatchObject({ total: 12, created: 9, skipped: 1, failed: 2 });
+    const [refused, conflict] = summary.patients.failures;
+    expect(refused).toEqual({
+      row: 3,
+      id: '2de0b259-6c63-700d-9ac4-edcabff0861a',
+      code: 'BAD_USER_INPUT',
+      reason: 'BAD_USER_INPUT: input.birthDate: must not be in the future',
+    });
+    expect(conflict).toEqual({
+      row: 4,
+      id: conflict!.id,
+      code: 'CONFLICT',
+      reason: `CONFLICT: The MRN is taken. (no patient has identifier ${conflict!.id}, so another of its unique fields is taken)`,
+    });
+  });
+
+  it('fails a CONFLICT as such when looking the record up fails', async () => {
+    const graph = new FakeGraph();
+    let lookups = 0;
+    graph.hooks.ImportRegisterPatient = () => {
+      throw graph.error('CONFLICT', 'The identifier is already registered.');
+    };
+    graph.hooks.ImportPatientsByIdentifier = () => {
+      // The first lookup (what exists) answers; the ones after each CONFLICT fail.
+      if (++lookups > 1) throw graph.error('INTERNAL_SERVER_ERROR', 'The patients subgraph is unavailable.');
+      return undefined;
+    };
+    const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
+    expect(summary.patients).toMatchObject({ total: 12, created: 0, skipped: 0, failed: 12 });
+    expect(summary.patients.failures[0]).toMatchObject({
+      code: 'CONFLICT',
+      reason:
+        'CONFLICT: The identifier is already registered. (looking it up failed, so it is not known to exist: ' +
+        'INTERNAL_SERVER_ERROR: The patients subgraph is unavailable.)',
+    });
   });
 
   it('fails the doctors of a department that could not be created, with that reason', async () => {
@@ -160,11 +193,14 @@ describe('importSynthea', () => {
     };
     const summary = await importSynthea({ folder: FIXTURE, client: graph.client(), clock: CLOCK });
     expect(summary.departments).toMatchObject({ total: 9, created: 8, failed: 1 });
-    expect(summary.departments.failures[0]).toMatchObject({ row: 0, id: 'EMER' });
+    expect(summary.departments.failures[0]).toMatchObject({ row: 0, id: 'EMER', code: 'CONFLICT' });
     expect(summary.doctors.failed).toBe(2);
-    expect(summary.doctors.failures[0]!.reason).toBe(
-      'department Emergency Medicine (EMER) could not be created: CONFLICT: code EMER is taken by a department with another name',
-    );
+    expect(summary.doctors.failures[0]).toMatchObject({
+      code: 'NO_DEPARTMENT',
+      reason:
+        'department Emergency Medicine (EMER) could not be created: CONFLICT: A department with this name or code ' +
+        'exists. (no department is named Emergency Medicine, so code EMER is taken by one with another name)',
+    });
   });
 
   it('reuses a department that exists under the same name in another case', async () => {
@@ -245,9 +281,10 @@ describe('importSynthea', () => {
         {
           row: 2,
           id: '982192b6-6843-4011-ef46-32caaf87d8a9',
+          code: 'INVALID_ROW',
           reason: 'BIRTHDATE: must not be in the future (2031-01-01)',
         },
-        { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', reason: 'FIRST: must not be empty' },
+        { row: 3, id: '2de0b259-6c63-700d-9ac4-edcabff0861a', code: 'INVALID_ROW', reason: 'FIRST: must not be empty' },
       ]);
       expect(graph.calls.get('ImportRegisterPatient')).toBe(10);
     });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { GraphMismatchError } from '../../scripts/import/cli.ts';
 import { importNoShow } from '../../scripts/import/noshow.ts';
 
 const file = fileURLToPath(new URL('../fixtures/noshow-slice/KaggleV2-May-2016.csv', import.meta.url));
@@ -23,6 +24,14 @@ afterAll(async () => {
 });
 
 describe('importing the no-show slice', () => {
+  it('stops before booking when --timezone is not the graph’s time zone', async () => {
+    // The graph runs in UTC: 09:00 in São Paulo is its 12:00, inside clinic hours, yet not the planned slot.
+    const run = importNoShow({ file, client: admin, mode: 'replay', timeZone: 'America/Sao_Paulo', limit: 5 });
+    await expect(run).rejects.toThrow(GraphMismatchError);
+    const booked = await admin.data<{ appointments: { totalCount: number } }>('{ appointments { totalCount } }');
+    expect(booked.appointments.totalCount).toBe(0);
+  });
+
   it('replays every row through bookAppointment and reports the refusals by code', async () => {
     const replay = await importNoShow({ file, client: admin, mode: 'replay' });
     expect(replay.appointments).toMatchObject({ total: 159, created: 117, failed: 42 });
@@ -61,6 +70,8 @@ describe('importing the no-show slice', () => {
         again.patients.created,
         again.appointments.created,
       ]).toEqual([0, 0, 0, 0]);
+      // The replay keeps the first run's week shift, read off its bookings.
+      if (mode === 'replay') expect(again.replay?.pinned).toBe(true);
     }
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * What every importer asks of the graph about departments, doctors and patients: the operations (variables, never
+ * interpolated), lookups of what exists by identifier, and how one create ends (`attempt`).
+ */
+import { GraphRequestError } from '../../platform/graphql/client.ts';
+import { chunks, forEachConcurrently } from './concurrency.ts';
+import type { GraphSession } from './graph-session.ts';
+
+/** Identifier values per lookup request: the graph's limit (`identifierLookupSchema`, platform/validation.ts). */
+export const LOOKUP_LIMIT = 100;
+
+export const DEPARTMENTS = /* GraphQL */ `
+  query ImportDepartments {
+    departments {
+      id
+      name
+      code
+    }
+  }
+`;
+export const CREATE_DEPARTMENT = /* GraphQL */ `
+  mutation ImportCreateDepartment($input: CreateDepartmentInput!) {
+    createDepartment(input: $input) {
+      id
+      name
+      code
+    }
+  }
+`;
+const DOCTORS_BY_IDENTIFIER = /* GraphQL */ `
+  query ImportDoctorsByIdentifier($system: String!, $values: [String!]!) {
+    doctorsByIdentifier(system: $system, values: $values) {
+      id
+      department {
+        id
+      }
+      identifiers {
+        system
+        value
+      }
+    }
+  }
+`;
+export const CREATE_DOCTOR = /* GraphQL */ `
+  mutation ImportCreateDoctor($input: CreateDoctorInput!) {
+    createDoctor(input: $input) {
+      id
+    }
+  }
+`;
+const PATIENTS_BY_IDENTIFIER = /* GraphQL */ `
+  query ImportPatientsByIdentifier($system: String!, $values: [String!]!) {
+    patientsByIdentifier(system: $system, values: $values) {
+      id
+      identifiers {
+        system
+        value
+      }
+    }
+  }
+`;
+export const REGISTER_PATIENT = /* GraphQL */ `
+  mutation ImportRegisterPatient($input: RegisterPatientInput!) {
+    registerPatient(input: $input) {
+      id
+    }
+  }
+`;
+
+export interface DepartmentRecord {
+  id: string;
+  name: string;
+  code: string;
+}
+
+/** A doctor or patient in the graph: its id and, for doctors, its department. */
+export interface FoundRecord {
+  id: string;
+  departmentId?: string;
+}
+
+/** The importer's own code for a request that got no GraphQL answer (the gateway unreachable, say). */
+const REQUEST_FAILED = 'REQUEST_FAILED';
+
+/**
+ * How one create ended: `created` with the mutation's result; `skipped` when the graph answered `CONFLICT` and the
+ * record was then found (a rerun or a concurrent import made it); else `failed` with the graph's code (`ERROR` when it
+ * gave none) or `REQUEST_FAILED`.
+ */
+export type Outcome<T, R> =
+  { kind: 'created'; value: T } | { kind: 'skipped'; found: R } | { kind: 'failed'; code: string; reason: string };
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs a create mutation and sorts its end (see `Outcome`). `CONFLICT` is not taken on trust: the graph also answers
+ * it when another unique value of the row is taken (a patient's MRN, a department's code), so `conflict.find` looks
+ * the record up by the row's identifier (or a department by name). Found: skipped. Not found, or the lookup failed:
+ * failed as `CONFLICT`, the reason saying which (`conflict.missing` explains a record that is not there).
+ */
+export async function attempt<T, R>(
+  mutation: () => Promise<T>,
+  conflict: { find: () => Promise<R | undefined>; missing: string },
+): Promise<Outcome<T, R>> {
+  let refusal: GraphRequestError;
+  try {
+    return { kind: 'created', value: await mutation() };
+  } catch (error) {
+    if (!(error instanceof GraphRequestError))
+      return { kind: 'failed', code: REQUEST_FAILED, reason: `request failed: ${messageOf(error)}` };
+    if (error.code !== 'CONFLICT') return { kind: 'failed', code: error.code ?? 'ERROR', reason: error.message };
+    refusal = error;
+  }
+  try {
+    const found = await conflict.find();
+    if (found !== undefined) return { kind: 'skipped', found };
+    return { kind: 'failed', code: 'CONFLICT', reason: `${refusal.message} (${conflict.missing})` };
+  } catch (error) {
+    return {
+      kind: 'failed',
+      code: 'CONFLICT',
+      reason: `${refusal.message} (looking it up failed, so it is not known to exist: ${messageOf(error)})`,
+    };
+  }
+}
+
+/**
+ * The doctors or patients carrying any of `values` as an identifier of `system`, looked up `batchSize` (at most
+ * `LOOKUP_LIMIT`) values per request, at most `concurrency` requests at a time.
+ *
+ * @returns identifier value → record (with its department, for doctors).
+ * @throws GraphRequestError (or a network error) when a lookup fails.
+ */
+export async function findByIdentifier(
+  session: GraphSession,
+  kind: 'doctors' | 'patients',
+  system: string,
+  values: readonly string[],
+  options: { batchSize?: number; concurrency?: number } = {},
+): Promise<Map<string, FoundRecord>> {
+  const [query, field] =
+    kind === 'doctors'
+      ? [DOCTORS_BY_IDENTIFIER, 'doctorsByIdentifier' as const]
+      : [PATIENTS_BY_IDENTIFIER, 'patientsByIdentifier' as const];
+  type Found = { id: string; department?: { id: string }; identifiers: { system: string; value: string }[] };
+  const found = new Map<string, FoundRecord>();
+  const batches = chunks(values, Math.min(options.batchSize ?? LOOKUP_LIMIT, LOOKUP_LIMIT));
+  await forEachConcurrently(batches, options.concurrency ?? 1, async (batch) => {
+    const data = await session.data<Record<typeof field, Found[]>>(query, { system, values: batch });
+    for (const record of data[field]) {
+      for (const identifier of record.identifiers) {
+        if (identifier.system !== system) continue;
+        found.set(identifier.value, {
+          id: record.id,
+          ...(record.department ? { departmentId: record.department.id } : {}),
+        });
+      }
+    }
+  });
+  return found;
+}
+
+/** The doctor or patient carrying `value` as an identifier of `system`, if any (for a `CONFLICT`). */
+export async function findOne(
+  session: GraphSession,
+  kind: 'doctors' | 'patients',
+  system: string,
+  value: string,
+): Promise<FoundRecord | undefined> {
+  return (await findByIdentifier(session, kind, system, [value])).get(value);
+}
