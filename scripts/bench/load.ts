@@ -46,10 +46,10 @@ type Autocannon = (
 ) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-export const BOOK = `mutation Book($input: BookAppointmentInput!) {
+const BOOK = `mutation Book($input: BookAppointmentInput!) {
   bookAppointment(input: $input) { id status startsAt }
 }`;
-export const SLOTS = `query Slots($id: ID!, $date: Date!) { doctor(id: $id) { availableSlots(date: $date) } }`;
+const SLOTS = `query Slots($id: ID!, $date: Date!) { doctor(id: $id) { availableSlots(date: $date) } }`;
 
 export type Job =
   | { kind: 'bookings'; url: string; token: string; plan: BookingPlan; seconds: number; connections: number }
@@ -84,8 +84,15 @@ export interface BookingRunResult {
 }
 
 export interface SlotsRunResult {
+  /** Requests to make. */
+  requests: number;
+  /** Answered 200 with data, without errors and with the expected number of slots. */
   ok: number;
+  /** Wrong answers, by error code (or `WRONG_SLOT_COUNT(<n>)`). */
   errors: Record<string, number>;
+  /** autocannon's connection errors and timeouts: requests that got no answer. */
+  connectionErrors: number;
+  timeouts: number;
   latenciesMs: number[];
 }
 
@@ -93,17 +100,18 @@ function authorised(token: string): Record<string, string> {
   return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 }
 
-/** Codes of a GraphQL response's errors, or null when it has none (a successful answer). */
-function errorCodesOf(status: number, body: string): string[] | null {
-  if (status !== 200) return [`HTTP ${status}`];
-  if (!body.includes('"errors"')) return null;
+/** A GraphQL response's `data`, or the codes of what is wrong with it: no `data`, errors, not HTTP 200. */
+function answerOf(status: number, body: string): { data: Record<string, unknown> } | { codes: string[] } {
+  if (status !== 200) return { codes: [`HTTP ${status}`] };
+  let parsed: { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
   try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] };
-    if (!parsed.errors?.length) return null;
-    return parsed.errors.map((error) => error.extensions?.code ?? 'NO_CODE');
+    parsed = JSON.parse(body) as typeof parsed;
   } catch {
-    return ['UNPARSEABLE_RESPONSE'];
+    return { codes: ['UNPARSEABLE_RESPONSE'] };
   }
+  if (parsed.errors?.length) return { codes: parsed.errors.map((error) => error.extensions?.code ?? 'NO_CODE') };
+  if (parsed.data == null) return { codes: ['NO_DATA'] };
+  return { data: parsed.data };
 }
 
 let nextBooking = 0;
@@ -166,10 +174,13 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
                 return;
               }
               outstanding--;
-              const codes = errorCodesOf(status, body);
-              if (codes) for (const code of codes) result.errorCodes[code] = (result.errorCodes[code] ?? 0) + 1;
-              else result.ok++;
-              answered = { booking: true, ok: codes === null };
+              const answer = answerOf(status, body);
+              if ('codes' in answer) {
+                for (const code of answer.codes) result.errorCodes[code] = (result.errorCodes[code] ?? 0) + 1;
+              } else {
+                result.ok++;
+              }
+              answered = { booking: true, ok: 'data' in answer };
             },
           },
         ],
@@ -201,7 +212,14 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
 
 /** `requests` sequential `availableSlots` queries (one connection), each checked for the expected slot count. */
 function runSlots(job: Extract<Job, { kind: 'slots' }>): Promise<SlotsRunResult> {
-  const result: SlotsRunResult = { ok: 0, errors: {}, latenciesMs: [] };
+  const result: SlotsRunResult = {
+    requests: job.requests,
+    ok: 0,
+    errors: {},
+    connectionErrors: 0,
+    timeouts: 0,
+    latenciesMs: [],
+  };
   const body = JSON.stringify({ query: SLOTS, variables: { id: job.doctorId, date: job.date } });
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -218,11 +236,12 @@ function runSlots(job: Extract<Job, { kind: 'slots' }>): Promise<SlotsRunResult>
             headers: authorised(job.token),
             body,
             onResponse: (status, text) => {
-              const codes = errorCodesOf(status, text);
-              let problem = codes?.join(',');
-              if (!problem) {
-                const slots = (JSON.parse(text) as { data?: { doctor?: { availableSlots?: string[] } } }).data?.doctor
-                  ?.availableSlots;
+              const answer = answerOf(status, text);
+              let problem: string | undefined;
+              if ('codes' in answer) {
+                problem = answer.codes.join(',');
+              } else {
+                const slots = (answer.data as { doctor?: { availableSlots?: string[] } | null }).doctor?.availableSlots;
                 if (slots?.length !== job.expectedSlots) problem = `WRONG_SLOT_COUNT(${slots?.length ?? 'none'})`;
               }
               if (problem) result.errors[problem] = (result.errors[problem] ?? 0) + 1;
@@ -231,7 +250,12 @@ function runSlots(job: Extract<Job, { kind: 'slots' }>): Promise<SlotsRunResult>
           },
         ],
       },
-      (error) => (error ? reject(error) : resolve(result)),
+      (error, summary) => {
+        if (error) return reject(error);
+        result.connectionErrors = summary.errors - summary.timeouts;
+        result.timeouts = summary.timeouts;
+        resolve(result);
+      },
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
       result.latenciesMs.push(responseTimeMs);

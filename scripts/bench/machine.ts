@@ -1,7 +1,7 @@
 /** What the benchmark ran on: CPU, cores, memory, operating system, Node and PostgreSQL. */
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem, type as osType } from 'node:os';
-import { onDatabase } from './postgres.ts';
+import { onServer } from '../../platform/testing/database.ts';
 
 export interface Machine {
   cpu: string;
@@ -41,7 +41,7 @@ export async function machineBusyShare(ms = 1000): Promise<number> {
 }
 
 export async function describeMachine(serverUrl: string): Promise<Machine> {
-  const [version, settings] = await onDatabase(serverUrl, async (client) => {
+  const [version, settings] = await onServer(serverUrl, async (client) => {
     const version = await client.query<{ server_version: string }>('show server_version');
     const settings = await client.query<{ name: string; setting: string; unit: string | null }>(
       `select name, setting, unit from pg_settings

@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: one run on real PostgreSQL that measures
  *
- *  1. bookings per second through the gateway (16 concurrent clients, p50/p99 latency), every request a valid,
- *     distinct booking planned up front (`plan.ts`), checked against the database afterwards;
- *  2. pgbench's built-in TPC-B-like script on the same server, and the ratio of the two;
+ *  1. bookings per second through the gateway (BENCH_CONNECTIONS concurrent clients, p50/p99 latency), every request
+ *     a valid, distinct booking planned up front (`plan.ts`), checked against the database afterwards;
+ *  2. pgbench's built-in TPC-B-like script on the same server (as many clients), and the ratio of the two;
  *  3. `Doctor.availableSlots` latency for a full day (at the daily cap) and an empty one;
  *
  * prints a table and writes BENCHMARKS.md. The whole graph runs in this process (`startGraph`) on a database it
@@ -13,7 +13,7 @@
  *
  * Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres), the
  * server to use; KAFKA_BROKERS (optional) to carry events through Kafka; BENCH_SECONDS, BENCH_WARMUP_SECONDS,
- * BENCH_CONNECTIONS, BENCH_SLOT_REQUESTS, BENCH_PGBENCH_SCALE, PGBENCH (the binary).
+ * BENCH_CONNECTIONS, BENCH_SLOT_REQUESTS, BENCH_PGBENCH_SCALE, BENCH_PGBENCH_SECONDS, PGBENCH (the binary).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,16 +24,17 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { embeddedEnvSchema } from '../../embedded/config.ts';
 import { startGraph } from '../../embedded/graph.ts';
-import { loadConfig } from '../../platform/config.ts';
+import { databaseEnv, loadConfig } from '../../platform/config.ts';
 import { GraphClient } from '../../platform/graphql/client.ts';
+import { createDatabase, onServer } from '../../platform/testing/database.ts';
 import type { BookingRunResult, Job, SlotsRunResult } from './load.ts';
 import { describeMachine, machineBusyShare } from './machine.ts';
-import { checkpoint, createScratchDatabase, onDatabase, pgbench, pgbenchVersion } from './postgres.ts';
+import { checkpoint, pgbenchInit, pgbenchRun, pgbenchVersion, type PgbenchResult } from './postgres.ts';
 import { startProfiler, type ProfileSummary } from './profile.ts';
 import { formatTable, renderMarkdown, type BenchReport } from './report.ts';
 import { setUpHospital } from './setup.ts';
 import { summarise } from './stats.ts';
-import { watchPools, type PoolWatch } from './watch.ts';
+import { watchPools } from './watch.ts';
 
 const benchEnvSchema = z.object({
   BENCH_DATABASE_URL: z.string().url().optional(),
@@ -49,15 +50,22 @@ const benchEnvSchema = z.object({
 });
 
 const DEPARTMENTS = 4;
+/** availableSlots requests before each measured series. */
+const SLOT_WARMUP_REQUESTS = 50;
 const ADMIN = { email: 'bench-admin@hms.local', password: `bench ${randomBytes(12).toString('base64url')}` };
 
-/** Undo steps, run last-in first-out exactly once, whether the run ends well, fails or is interrupted. */
+/**
+ * Undo steps, run last-in first-out exactly once, whether the run ends well, fails or is interrupted. A step added
+ * once the clean-up has begun (something started while it ran) is undone at once.
+ */
 class Cleanup {
   readonly #steps: { name: string; undo: () => Promise<void> }[] = [];
   #running: Promise<void> | undefined;
 
   add(name: string, undo: () => Promise<void>): void {
     this.#steps.push({ name, undo });
+    // A clean-up still running takes the step from #steps itself; a finished one runs again for it.
+    if (this.#running) this.#running = this.#running.then(() => this.#undoAll());
   }
 
   /** Runs and forgets the most recent step named `name` now. */
@@ -68,21 +76,27 @@ class Cleanup {
     await step!.undo();
   }
 
-  run(): Promise<void> {
-    this.#running ??= (async () => {
-      while (this.#steps.length > 0) {
-        const step = this.#steps.pop()!;
-        const started = performance.now();
-        try {
-          await step.undo();
-          const seconds = (performance.now() - started) / 1000;
-          if (seconds >= 1) log(`cleanup: ${step.name} took ${seconds.toFixed(1)} s`);
-        } catch (error) {
-          console.error(`cleanup: ${step.name} failed: ${String(error)}`);
-        }
+  /** Undoes every step; resolves once nothing is left, steps added meanwhile included. */
+  async run(): Promise<void> {
+    this.#running ??= this.#undoAll();
+    for (let seen: Promise<void> | undefined; seen !== this.#running;) {
+      seen = this.#running;
+      await seen;
+    }
+  }
+
+  async #undoAll(): Promise<void> {
+    while (this.#steps.length > 0) {
+      const step = this.#steps.pop()!;
+      const started = performance.now();
+      try {
+        await step.undo();
+        const seconds = (performance.now() - started) / 1000;
+        if (seconds >= 1) log(`cleanup: ${step.name} took ${seconds.toFixed(1)} s`);
+      } catch (error) {
+        console.error(`cleanup: ${step.name} failed: ${String(error)}`);
       }
-    })();
-    return this.#running;
+    }
   }
 }
 
@@ -101,28 +115,41 @@ class LoadProcess {
       if (message.error !== undefined) pending?.reject(new Error(`load generator: ${message.error}`));
       else pending?.resolve(message.result);
     });
-    this.#child.on('exit', (code, signal) => {
-      for (const pending of this.#pending.values()) {
-        pending.reject(new Error(`the load generator exited (${signal ?? code})`));
-      }
-      this.#pending.clear();
-    });
+    this.#child.on('exit', (code, signal) => this.#failAll(new Error(`the load generator exited (${signal ?? code})`)));
+    // Not started, or a message that could not be sent: without a listener, the error would end this process.
+    this.#child.on('error', (error) => this.#failAll(new Error(`the load generator: ${error.message}`)));
+  }
+
+  #failAll(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
   }
 
   run<Result>(job: Job): Promise<Result> {
+    if (!this.#child.connected) return Promise.reject(new Error('the load generator is not running'));
     const id = this.#nextId++;
     return new Promise<Result>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#child.send({ id, job });
+      this.#child.send({ id, job }, (error) => {
+        if (!error) return;
+        this.#pending.delete(id);
+        reject(new Error(`the load generator: ${error.message}`));
+      });
     });
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.kill('SIGTERM');
-    await exited;
+    const child = this.#child;
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.kill('SIGTERM')) await exited;
   }
+}
+
+/** Minutes after midnight as `HH:MM`. */
+function timeOfDay(minutes: number): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
 }
 
 function log(message: string): void {
@@ -139,7 +166,18 @@ async function main(): Promise<number> {
   const cleanup = new Cleanup();
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
-    void cleanup.run().finally(() => process.exit(130));
+    void cleanup.run().finally(() => process.exit(signal === 'SIGTERM' ? 143 : 130));
+  };
+  // What went differently from the method the report describes.
+  const notes: string[] = [];
+  const checkpointBefore = async (what: string) => {
+    try {
+      await checkpoint(serverUrl);
+    } catch (error) {
+      const note = `no checkpoint before ${what} (${error instanceof Error ? error.message : String(error)})`;
+      log(`warning: ${note}`);
+      notes.push(note);
+    }
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -154,7 +192,8 @@ async function main(): Promise<number> {
     const pgbenchInfo = await pgbenchVersion(settings.PGBENCH);
 
     // 1. The graph, on a database of its own.
-    const database = await createScratchDatabase(serverUrl, 'hms_bench');
+    const run = randomBytes(4).toString('hex');
+    const database = await createDatabase(serverUrl, 'hms_bench');
     cleanup.add('bench database', database.drop);
     log(`database ${database.name}; starting the graph (${kafka ? `Kafka at ${kafka}` : 'in-process events'})`);
     // Express and Apollo Server read NODE_ENV from the process itself.
@@ -169,7 +208,10 @@ async function main(): Promise<number> {
       HMS_INTERNAL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
       HMS_ADMIN_EMAIL: ADMIN.email,
       HMS_ADMIN_PASSWORD: ADMIN.password,
-      ...(kafka ? { KAFKA_BROKERS: kafka, KAFKA_GROUP_PREFIX: `hms-bench-${randomBytes(4).toString('hex')}` } : {}),
+      // Its own groups and topics: the bench reads none of another run's events.
+      ...(kafka
+        ? { KAFKA_BROKERS: kafka, KAFKA_GROUP_PREFIX: `hms-bench-${run}`, KAFKA_TOPIC_PREFIX: `hms-bench-${run}.` }
+        : {}),
     });
     const graphStartedAt = performance.now();
     const graph = await startGraph({ env });
@@ -182,13 +224,15 @@ async function main(): Promise<number> {
     const setupStartedAt = performance.now();
     const admin = await new GraphClient(graph.url).signIn(ADMIN.email, ADMIN.password);
     const doctorCount = Math.max(32, 2 * settings.BENCH_CONNECTIONS);
-    const hospital = await setUpHospital(graph, admin, { env, doctorCount, departments: DEPARTMENTS });
-    const { plan, fullDoctor, emptyDoctor, doctors, patientIds, setupBookings, slotsInDay, patientCount } = hospital;
+    const hospital = await setUpHospital(graph, admin, { env, doctorCount, departmentCount: DEPARTMENTS });
+    const { plan, fullDoctor, emptyDoctor, slotsInDay } = hospital;
     const slotsDay = plan.firstDay;
+    // The full day: one booking in each of the plan's slots.
+    const setupBookings = plan.slotMinutes.length;
     const setupSeconds = (performance.now() - setupStartedAt) / 1000;
     log(
-      `set up ${DEPARTMENTS} departments, ${doctors.length} doctors, ${patientIds.length} patients and ` +
-        `${setupBookings} bookings in ${setupSeconds.toFixed(1)} s`,
+      `set up ${DEPARTMENTS} departments, ${plan.doctors.length + 2} doctors, ${plan.patientIds.length + 1} patients ` +
+        `and ${setupBookings} bookings in ${setupSeconds.toFixed(1)} s`,
     );
 
     // 2. Bookings: warm-up, then the measured run.
@@ -202,15 +246,19 @@ async function main(): Promise<number> {
     });
     log(`warming up for ${settings.BENCH_WARMUP_SECONDS} s`);
     const warmup = await load.run<BookingRunResult>(bookingJob(settings.BENCH_WARMUP_SECONDS));
-    await checkpoint(serverUrl);
+    await checkpointBefore('the booking run');
     log(`booking for ${settings.BENCH_SECONDS} s with ${settings.BENCH_CONNECTIONS} connections`);
-    const watch: PoolWatch = await watchPools(graph, serverUrl, database.name);
+    // Stopped by the clean-up if the run fails (stop() may then be called twice). The watch stops first, so that
+    // writing the profile is not counted in the graph's figures.
+    const profilePath = join(tmpdir(), `hms-bench-${Date.now()}.cpuprofile`);
     const profiler = profiling ? await startProfiler() : undefined;
+    if (profiler) cleanup.add('profiler', async () => void (await profiler.stop(profilePath)));
+    const watch = await watchPools(graph, serverUrl, database.name);
+    cleanup.add('pool watch', async () => void (await watch.stop()));
     const bookings = await load.run<BookingRunResult>(bookingJob(settings.BENCH_SECONDS));
-    let profile: ProfileSummary | undefined;
-    if (profiler) profile = await profiler.stop(join(tmpdir(), `hms-bench-${Date.now()}.cpuprofile`));
     const pools = await watch.stop();
-    const appointmentsInDatabase = await onDatabase(database.url, async (client) => {
+    const profile: ProfileSummary | undefined = await profiler?.stop(profilePath);
+    const appointmentsInDatabase = await onServer(database.url, async (client) => {
       const result = await client.query<{ count: number }>(
         'select count(*)::int as count from appointments.appointment',
       );
@@ -229,9 +277,9 @@ async function main(): Promise<number> {
       expectedSlots,
     });
     log(`availableSlots: ${settings.BENCH_SLOT_REQUESTS} sequential requests for a full day and an empty one`);
-    await load.run<SlotsRunResult>(slotsJob(fullDoctor.id, 50, 0));
+    const slotsFullWarmup = await load.run<SlotsRunResult>(slotsJob(fullDoctor.id, SLOT_WARMUP_REQUESTS, 0));
     const slotsFull = await load.run<SlotsRunResult>(slotsJob(fullDoctor.id, settings.BENCH_SLOT_REQUESTS, 0));
-    await load.run<SlotsRunResult>(slotsJob(emptyDoctor.id, 50, slotsInDay));
+    const slotsEmptyWarmup = await load.run<SlotsRunResult>(slotsJob(emptyDoctor.id, SLOT_WARMUP_REQUESTS, slotsInDay));
     const slotsEmpty = await load.run<SlotsRunResult>(
       slotsJob(emptyDoctor.id, settings.BENCH_SLOT_REQUESTS, slotsInDay),
     );
@@ -240,18 +288,23 @@ async function main(): Promise<number> {
     await cleanup.now('graph');
     await cleanup.now('bench database');
 
-    // 4. pgbench on the same server, with the graph stopped.
-    const scratch = await createScratchDatabase(serverUrl, 'hms_pgbench');
+    // 4. pgbench on the same server, with the graph stopped, as many clients as the booking run's connections.
+    const scratch = await createDatabase(serverUrl, 'hms_pgbench');
     cleanup.add('pgbench database', scratch.drop);
-    log(`pgbench: -i -s ${settings.BENCH_PGBENCH_SCALE}, then -c 16 -j 2 -T ${settings.BENCH_PGBENCH_SECONDS}`);
-    await checkpoint(serverUrl);
-    const tpcb = await pgbench(scratch.url, {
+    const pgbenchOptions = {
       pgbench: settings.PGBENCH,
       scale: settings.BENCH_PGBENCH_SCALE,
-      clients: 16,
-      threads: 2,
+      clients: settings.BENCH_CONNECTIONS,
+      threads: Math.min(2, settings.BENCH_CONNECTIONS),
       seconds: settings.BENCH_PGBENCH_SECONDS,
-    });
+    };
+    log(
+      `pgbench: -i -s ${pgbenchOptions.scale}, a checkpoint, then -c ${pgbenchOptions.clients} ` +
+        `-j ${pgbenchOptions.threads} -T ${pgbenchOptions.seconds}`,
+    );
+    const initSeconds = await pgbenchInit(scratch.url, pgbenchOptions);
+    await checkpointBefore('the pgbench run');
+    const tpcb: PgbenchResult = { ...(await pgbenchRun(scratch.url, pgbenchOptions)), ...pgbenchOptions, initSeconds };
     await cleanup.now('pgbench database');
 
     const report: BenchReport = {
@@ -263,12 +316,19 @@ async function main(): Promise<number> {
       graph: {
         events: kafka ? `Kafka (${kafka})` : 'in-process',
         poolMax: env.DATABASE_POOL_MAX,
+        poolMaxIsDefault: env.DATABASE_POOL_MAX === databaseEnv.DATABASE_POOL_MAX.parse(undefined),
+        timeZone: env.HMS_TIMEZONE,
+        clinicHours: env.HMS_CLINIC_HOURS,
+        slotMinutes: env.HMS_SLOT_MINUTES,
+        dailyCap: env.HMS_DOCTOR_DAILY_CAP,
         startSeconds: graphStartSeconds,
         setupSeconds,
-        doctors: doctorCount,
-        patients: patientCount,
+        departments: DEPARTMENTS,
+        doctors: plan.doctors.length,
+        patients: plan.patientIds.length,
         firstDay: plan.firstDay,
         slotsPerDay: plan.slotMinutes.length,
+        firstSlot: timeOfDay(plan.slotMinutes[0]!),
       },
       bookings: {
         connections: settings.BENCH_CONNECTIONS,
@@ -287,10 +347,11 @@ async function main(): Promise<number> {
       slots: {
         date: slotsDay,
         slotsInDay,
-        full: { ...slotsFull, latency: summarise(slotsFull.latenciesMs) },
-        empty: { ...slotsEmpty, latency: summarise(slotsEmpty.latenciesMs) },
+        full: { ...slotsFull, latency: summarise(slotsFull.latenciesMs), warmup: slotsFullWarmup },
+        empty: { ...slotsEmpty, latency: summarise(slotsEmpty.latenciesMs), warmup: slotsEmptyWarmup },
       },
       profile,
+      notes,
       totalSeconds: (performance.now() - startedAt) / 1000,
     };
     const problems = problemsOf(report);
@@ -334,11 +395,17 @@ function problemsOf(report: BenchReport): string[] {
     );
   }
   for (const [name, run] of [
+    ['availableSlots warm-up (full day)', slots.full.warmup],
     ['availableSlots (full day)', slots.full],
+    ['availableSlots warm-up (empty day)', slots.empty.warmup],
     ['availableSlots (empty day)', slots.empty],
   ] as const) {
     const errors = Object.entries(run.errors);
     if (errors.length > 0) problems.push(`${name}: ${errors.map(([code, n]) => `${code} ×${n}`).join(', ')}`);
+    if (run.connectionErrors > 0 || run.timeouts > 0) {
+      problems.push(`${name}: ${run.connectionErrors} connection errors, ${run.timeouts} timeouts`);
+    }
+    if (run.ok !== run.requests) problems.push(`${name}: ${run.ok} of ${run.requests} requests answered correctly`);
   }
   if (report.pgbench.failed > 0) problems.push(`pgbench: ${report.pgbench.failed} failed transactions`);
   return problems;

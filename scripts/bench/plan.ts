@@ -10,13 +10,16 @@
 export interface BookingPlan {
   doctors: readonly { id: string; departmentId: string }[];
   patientIds: readonly string[];
-  /** The first day that may be booked, `YYYY-MM-DD` (at least a day after now, so the lead time never bites). */
+  /**
+   * The first day booked, `YYYY-MM-DD`: `firstWeekday(now, DAYS_AHEAD)`, so every slot starts at least a day after the
+   * run and the lead time (2 h by default) never bites.
+   */
   firstDay: string;
   /** Minutes after midnight (hospital time zone = UTC here) of the slots used on each day, at most the daily cap. */
   slotMinutes: readonly number[];
 }
 
-export interface PlannedBooking {
+interface PlannedBooking {
   patientId: string;
   doctorId: string;
   departmentId: string;
@@ -53,20 +56,8 @@ export function checkPlan(plan: BookingPlan, dailyCap: number): void {
   if (isWeekend(plan.firstDay)) throw new Error(`${plan.firstDay} is not a weekday`);
 }
 
-const weekdays = new Map<string, string>();
-
 /** The `index`-th weekday (Monday–Friday) counting `day` (a weekday) as the 0th. */
-export function weekdayAfter(day: string, index: number): string {
-  const key = `${day}+${index}`;
-  let found = weekdays.get(key);
-  if (found === undefined) {
-    found = countWeekdays(day, index);
-    weekdays.set(key, found);
-  }
-  return found;
-}
-
-function countWeekdays(day: string, index: number): string {
+function weekdayAfter(day: string, index: number): string {
   const date = new Date(`${day}T00:00:00Z`);
   for (let found = 0; found < index;) {
     date.setUTCDate(date.getUTCDate() + 1);
@@ -74,6 +65,9 @@ function countWeekdays(day: string, index: number): string {
   }
   return date.toISOString().slice(0, 10);
 }
+
+/** How many days after today (UTC) the plan's first day is at the earliest. */
+export const DAYS_AHEAD = 2;
 
 /** The first weekday at least `daysAhead` days after `now` (UTC). */
 export function firstWeekday(now: Date, daysAhead: number): string {

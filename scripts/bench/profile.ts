@@ -21,7 +21,8 @@ interface Profile {
   endTime: number;
 }
 
-export interface Profiler {
+interface Profiler {
+  /** Ends the profile, writes it to `path` and summarises it. Safe to call again (same answer, `path` ignored). */
   stop(path: string): Promise<ProfileSummary>;
 }
 
@@ -42,15 +43,17 @@ export async function startProfiler(): Promise<Profiler> {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
   await session.post('Profiler.start');
-  return {
-    stop: async (path) => {
+  const finish = async (path: string): Promise<ProfileSummary> => {
+    try {
       const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-      await session.post('Profiler.disable');
-      session.disconnect();
       writeFileSync(path, JSON.stringify(profile));
       return summariseProfile(profile, path);
-    },
+    } finally {
+      session.disconnect();
+    }
   };
+  let stopped: Promise<ProfileSummary> | undefined;
+  return { stop: (path) => (stopped ??= finish(path)) };
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,7 +77,7 @@ function whereOf(url: string, lineNumber: number): string {
   return `${local.startsWith(root) ? relative(root, local) : local}:${lineNumber + 1}`;
 }
 
-export function summariseProfile(profile: Profile, path: string): ProfileSummary {
+function summariseProfile(profile: Profile, path: string): ProfileSummary {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);

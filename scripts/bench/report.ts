@@ -6,6 +6,7 @@ import type { PgbenchResult } from './postgres.ts';
 import type { ProfileSummary } from './profile.ts';
 import type { LatencySummary } from './stats.ts';
 import type { PoolFigures } from './watch.ts';
+import { DAYS_AHEAD } from './plan.ts';
 
 export interface BenchReport {
   date: Date;
@@ -17,12 +18,24 @@ export interface BenchReport {
   graph: {
     events: string;
     poolMax: number;
+    /** Whether `poolMax` is the platform's default `DATABASE_POOL_MAX`. */
+    poolMaxIsDefault: boolean;
+    /** `HMS_TIMEZONE`, `HMS_CLINIC_HOURS`, `HMS_SLOT_MINUTES` and `HMS_DOCTOR_DAILY_CAP` of the graph. */
+    timeZone: string;
+    clinicHours: string;
+    slotMinutes: number;
+    dailyCap: number;
     startSeconds: number;
     setupSeconds: number;
+    departments: number;
+    /** The booking run's doctors and patients (set-up adds two doctors and a patient for availableSlots). */
     doctors: number;
     patients: number;
     firstDay: string;
+    /** Slots booked on each day: the first ones of the clinic day, at most the daily cap. */
     slotsPerDay: number;
+    /** When the first of them starts, `HH:MM`. */
+    firstSlot: string;
   };
   bookings: {
     connections: number;
@@ -41,10 +54,12 @@ export interface BenchReport {
   slots: {
     date: string;
     slotsInDay: number;
-    full: SlotsRunResult & { latency: LatencySummary };
-    empty: SlotsRunResult & { latency: LatencySummary };
+    full: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
+    empty: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
   };
   profile: ProfileSummary | undefined;
+  /** What went differently from the method described (a checkpoint refused, …). */
+  notes: string[];
   totalSeconds: number;
 }
 
@@ -146,6 +161,7 @@ export function formatTable(report: BenchReport, problems: string[]): string {
     `Graph start ${report.graph.startSeconds.toFixed(1)} s, set-up ${report.graph.setupSeconds.toFixed(1)} s, ` +
       `pgbench -i ${report.pgbench.initSeconds.toFixed(1)} s, total ${report.totalSeconds.toFixed(0)} s`,
   ];
+  if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((note) => `  - ${note}`));
   if (report.profile) out.push('', ...profileLines(report.profile));
   if (problems.length > 0) out.push('', 'PROBLEMS:', ...problems.map((problem) => `  - ${problem}`));
   out.push('');
@@ -182,8 +198,9 @@ Node thread, pgbench's load on PostgreSQL uses every core.
 - **Node:** ${machine.node}; **PostgreSQL:** ${machine.postgres} on the same machine (${settings}); ${report.pgbenchVersion}
 - **Load:** ${percent(report.busyBefore)} of the machine's CPU was busy in the second before the run started
 - **Graph:** the whole graph in one Node process (\`startGraph\`, \`embedded/graph.ts\`) on a fresh database, events
-  ${graph.events}, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`HMS_TIMEZONE=UTC\`, database pool ${graph.poolMax}
-  connections per subgraph (the default)
+  ${graph.events}, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`HMS_TIMEZONE=${graph.timeZone}\`, database pool ${graph.poolMax}
+  connections per subgraph${graph.poolMaxIsDefault ? ' (the default)' : ''}; clinic hours ${graph.clinicHours}, ${graph.slotMinutes}-minute
+  slots, at most ${graph.dailyCap} appointments per doctor and day
 
 ## Results
 
@@ -198,38 +215,42 @@ ${errorList(bookings.run.errorCodes)}; ${bookings.run.unanswered} bookings unans
 ${bookings.appointmentsInDatabase} appointments = ${bookings.setupBookings} set up + ${bookings.warmup.ok} from the
 warm-up + ${bookings.run.ok} from the measured run. Successful bookings per whole second: ${perSecondRange(bookings.run)}.
 During the measured run (sampled every 100 ms): ${poolLine(bookings.pools)}; ${threadLine(bookings.pools)}.
-
+${report.notes.length === 0 ? '' : `\n**Notes:** ${report.notes.join('; ')}.\n`}
 ## How it was measured
 
 \`npm run bench\` (\`scripts/bench/main.ts\`) does everything in one run and removes what it created, even on failure:
 
 1. **Bookings per second.** It creates a database \`hms_bench_<random>\` and starts the whole graph inside the
-   benchmark's own Node process. Through the gateway, as an admin, it creates 4 departments, ${graph.doctors + 2} doctors and
+   benchmark's own Node process. Through the gateway, as an admin, it creates ${graph.departments} departments, ${graph.doctors + 2} doctors and
    ${graph.patients + 1} patients, and waits until the appointments subgraph's copy of doctors and patients (fed by
    events) knows all of them. Every booking is planned up front (\`scripts/bench/plan.ts\`): booking _n_ goes to
    doctor _n_ mod ${graph.doctors} (concurrent requests hit different doctors), in one of the first
-   ${graph.slotsPerDay} slots of a weekday (the daily cap, from 09:00 UTC), on weekdays from ${graph.firstDay} on (more
-   than 2 h ahead), with a patient whose index is the doctor's shifted per slot, so no doctor-day exceeds the cap, no
+   ${graph.slotsPerDay} slots of a weekday (${graph.slotsPerDay === graph.dailyCap ? 'the daily cap' : 'all of the clinic day'}, from ${graph.firstSlot}
+   ${graph.timeZone}), on weekdays from ${graph.firstDay} on (at least ${DAYS_AHEAD} days after the run's date, far beyond the lead
+   time), with a patient whose index is the doctor's shifted per slot, so no doctor-day exceeds the cap, no
    slot is booked twice and no patient has two appointments at once: every request is a valid, distinct booking.
    A separate process runs autocannon with ${bookings.connections} connections against the gateway's \`/graphql\`,
    each request a \`bookAppointment\` mutation with its own variables: first a ${bookings.warmupSeconds} s warm-up, then
    the measured ${bookings.seconds} s. When the time is up no booking is sent any more and the run ends once every
    booking in flight has been answered, so every booking sent is accounted for. A booking counts only when its
-   response is HTTP 200 without GraphQL errors; bookings per second = successful bookings ÷ the time from the start
+   response is HTTP 200 with \`data\` and without GraphQL errors; bookings per second = successful bookings ÷ the time from the start
    to the last booking's answer. Latencies are autocannon's per-response times (request written → response read)
    of every booking. Afterwards the number of appointments in the database must equal the successful answers.
 2. **pgbench.** With the graph stopped, on a scratch database of the same server: \`pgbench -i -s ${pgbench.scale}\`
-   (${pgbench.initSeconds.toFixed(0)} s), then \`pgbench -c ${pgbench.clients} -j ${pgbench.threads} -T ${pgbench.seconds}\` (the
-   built-in TPC-B-like script); tps is pgbench's "without initial connection time". The ratio says what share of
+   (${pgbench.initSeconds.toFixed(0)} s), a checkpoint, then \`pgbench -c ${pgbench.clients} -j ${pgbench.threads} -T ${pgbench.seconds}\` (the
+   built-in TPC-B-like script, as many clients as the booking run has connections); tps is pgbench's "without initial connection time". The ratio says what share of
    the server's raw TPC-B transaction rate the graph turns into bookings (one booking is one database transaction
    in the appointments subgraph plus the reads and event handling around it).
 3. **availableSlots.** \`doctor(id) { availableSlots(date: "${slots.date}") }\` through the gateway, one connection,
-   requests one after another: first for a doctor whose day holds ${graph.slotsPerDay} bookings (the cap: no slot is
-   returned), then for a doctor with an empty day (${slots.slotsInDay} slots returned), each after 50 warm-up
-   requests; every answer is checked for the expected number of slots.
+   requests one after another: first for a doctor whose day holds ${graph.slotsPerDay} bookings (${graph.slotsPerDay === graph.dailyCap ? 'the cap' : 'every slot'}: no slot is
+   returned), then for a doctor with an empty day (${slots.slotsInDay} slots returned), each after ${slots.full.warmup.requests} warm-up
+   requests; every answer, the warm-ups' included, must be HTTP 200 with the expected number of slots, and none may
+   time out or lose its connection.
 
-The graph runs alone on its Node thread; the load generator is another process, and PostgreSQL runs on the same
-machine, so all three share its ${machine.cores} cores.
+The measured booking run starts right after a checkpoint. The graph runs in the benchmark's own process on one Node
+thread, together with the 100 ms sampler of the pool and \`pg_stat_activity\` figures above (its small cost is
+counted in the graph's event-loop utilisation and CPU); the load generator is another process, and PostgreSQL runs
+on the same machine, so all three share its ${machine.cores} cores.
 `;
   const options = (await prettier.resolveConfig(path)) ?? {};
   // Wrapped here; the project's prose-wrap setting (preserve) keeps it so.

@@ -9,30 +9,28 @@ import { clinicHours } from '../../platform/config.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { DoctorReplica, PatientReplica } from '../../subgraphs/appointments/appointment.entity.ts';
 import { forEachConcurrently } from '../import/concurrency.ts';
-import { checkPlan, firstWeekday, type BookingPlan } from './plan.ts';
+import { checkPlan, DAYS_AHEAD, firstWeekday, type BookingPlan } from './plan.ts';
 
-export interface BenchHospital {
+interface BenchHospital {
+  /** The booking run's doctors and patients, days and slots. */
   plan: BookingPlan;
-  doctors: { id: string; departmentId: string }[];
-  patientIds: string[];
+  /** Booked on `plan.firstDay` in every slot of `plan.slotMinutes` (as many as the daily cap allows). */
   fullDoctor: { id: string; departmentId: string };
+  /** Nothing booked. */
   emptyDoctor: { id: string; departmentId: string };
-  /** Bookings made to fill the full day. */
-  setupBookings: number;
   /** Slots of a clinic day. */
   slotsInDay: number;
-  patientCount: number;
 }
 
 /** Creates the hospital the bench books in and waits until scheduling knows everyone. */
 export async function setUpHospital(
   graph: Graph,
   admin: GraphClient,
-  options: { env: EmbeddedEnv; doctorCount: number; departments: number },
+  options: { env: EmbeddedEnv; doctorCount: number; departmentCount: number },
 ): Promise<BenchHospital> {
-  const { env, doctorCount, departments: DEPARTMENTS } = options;
+  const { env, doctorCount, departmentCount } = options;
   const patientCount = 2 * doctorCount;
-  const departments = await mapLimited(Array.from({ length: DEPARTMENTS }), 4, async (_, i) => {
+  const departments = await mapLimited(Array.from({ length: departmentCount }), 4, async (_, i) => {
     const data = await admin.data<{ createDepartment: { id: string } }>(
       'mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }',
       { input: { name: `Bench department ${i + 1}`, code: `BENCH${i + 1}` } },
@@ -41,7 +39,7 @@ export async function setUpHospital(
   });
   // The booking run's doctors, then one with a full day and one with an empty day for availableSlots.
   const doctors = await mapLimited(Array.from({ length: doctorCount + 2 }), 8, async (_, i) => {
-    const departmentId = departments[i % DEPARTMENTS]!;
+    const departmentId = departments[i % departmentCount]!;
     const data = await admin.data<{ createDoctor: { id: string } }>(
       'mutation($input: CreateDoctorInput!) { createDoctor(input: $input) { id } }',
       {
@@ -74,7 +72,7 @@ export async function setUpHospital(
   const plan: BookingPlan = {
     doctors: doctors.slice(0, doctorCount),
     patientIds: patientIds.slice(0, patientCount),
-    firstDay: firstWeekday(new Date(), 2),
+    firstDay: firstWeekday(new Date(), DAYS_AHEAD),
     slotMinutes: Array.from(
       { length: Math.min(env.HMS_DOCTOR_DAILY_CAP, slotsInDay) },
       (_, k) => clinic.opensAt + k * env.HMS_SLOT_MINUTES,
@@ -97,8 +95,7 @@ export async function setUpHospital(
       },
     });
   }
-  const setupBookings = plan.slotMinutes.length;
-  return { plan, doctors, patientIds, fullDoctor, emptyDoctor, setupBookings, slotsInDay, patientCount };
+  return { plan, fullDoctor, emptyDoctor, slotsInDay };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */

@@ -2,13 +2,21 @@
 
 /** The `p`-th percentile (0–100) of `values` by nearest rank; NaN for no values. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  return nearestRank(sortedCopy(values), p);
+}
+
+function sortedCopy(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** `percentile` of values already sorted in ascending order. */
+function nearestRank(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function mean(values: readonly number[]): number {
+function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
@@ -22,11 +30,12 @@ export interface LatencySummary {
 }
 
 export function summarise(latenciesMs: readonly number[]): LatencySummary {
+  const sorted = sortedCopy(latenciesMs);
   return {
-    count: latenciesMs.length,
-    p50: percentile(latenciesMs, 50),
-    p99: percentile(latenciesMs, 99),
-    mean: mean(latenciesMs),
-    max: latenciesMs.length === 0 ? Number.NaN : latenciesMs.reduce((max, value) => Math.max(max, value)),
+    count: sorted.length,
+    p50: nearestRank(sorted, 50),
+    p99: nearestRank(sorted, 99),
+    mean: mean(sorted),
+    max: sorted.at(-1) ?? Number.NaN,
   };
 }

@@ -2,18 +2,13 @@
  * What the database side looks like during the measured run, sampled every 100 ms: how many requests wait for a
  * connection of each subgraph's pool (pg's `waitingCount`), and how many of the graph's server backends are busy
  * idle inside a transaction or waiting on a lock (`pg_stat_activity`); and how busy the graph's thread is.
- * Read-only observation; it changes nothing in the graph.
+ * It only reads, but it is not free: the sampler runs in the graph's process, on its event loop (reading the pools
+ * and querying `pg_stat_activity` over a connection of its own), so its small cost is counted in the graph's
+ * event-loop utilisation and CPU figures.
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Graph } from '../../embedded/graph.ts';
-
-/** The few fields of a `pg.Pool` read here. */
-interface PoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
 
 export interface PoolFigures {
   /** Per subgraph: pool size limit reached, most requests waiting at once, share of samples with a wait. */
@@ -31,20 +26,22 @@ export interface PoolFigures {
   cpuPerSecond: number;
 }
 
-export interface PoolWatch {
+interface PoolWatch {
+  /** Ends the sampling and closes its connection; the figures. Safe to call again (same answer). */
   stop(): Promise<PoolFigures>;
 }
 
 export async function watchPools(graph: Graph, serverUrl: string, databaseName: string): Promise<PoolWatch> {
-  const pools: { name: string; pool: PoolCounts }[] = [];
+  const pools: { name: string; pool: pg.Pool }[] = [];
   for (const subgraph of graph.subgraphs) {
-    const connection = subgraph.runtime.orm.driver.getConnection() as unknown as {
-      getNativeClient?: () => Promise<PoolCounts>;
-    };
-    if (connection.getNativeClient) pools.push({ name: subgraph.name, pool: await connection.getNativeClient() });
+    // The graph runs on PostgreSQL here: the driver's native client is its `pg` pool.
+    const pool = (await subgraph.runtime.orm.driver.getConnection().getNativeClient()) as pg.Pool;
+    pools.push({ name: subgraph.name, pool });
   }
   const stats = pools.map(({ name }) => ({ name, maxOpen: 0, maxWaiting: 0, waitingSamples: 0 }));
   const client = new pg.Client({ connectionString: serverUrl });
+  // A lost connection only ends the pg_stat_activity samples (each query fails); it must not crash the bench.
+  client.on('error', () => {});
   await client.connect();
   let samples = 0;
   let activitySamples = 0;
@@ -88,31 +85,33 @@ export async function watchPools(graph: Graph, serverUrl: string, databaseName: 
       .catch(() => {})
       .finally(() => (querying = false));
   }, 100);
+  // The bench's exit never waits for the sampler.
+  timer.unref();
 
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      const elu = performance.eventLoopUtilization(eluStart);
-      const cpu = process.cpuUsage(cpuStart);
-      const seconds = (performance.now() - startedAt) / 1000;
-      while (querying) await new Promise((resolve) => setTimeout(resolve, 10));
-      await client.end();
-      return {
-        subgraphs: stats.map((stat) => ({
-          name: stat.name,
-          maxOpen: stat.maxOpen,
-          maxWaiting: stat.maxWaiting,
-          waitingShare: samples === 0 ? 0 : stat.waitingSamples / samples,
-        })),
-        maxActiveBackends,
-        maxIdleInTransaction,
-        meanIdleInTransaction: activitySamples === 0 ? 0 : idleInTransactionTotal / activitySamples,
-        maxLockWaiters,
-        lockWaitShare: activitySamples === 0 ? 0 : lockWaitSamples / activitySamples,
-        samples,
-        eventLoopUtilisation: elu.utilization,
-        cpuPerSecond: (cpu.user + cpu.system) / 1e6 / seconds,
-      };
-    },
+  const finish = async (): Promise<PoolFigures> => {
+    clearInterval(timer);
+    const elu = performance.eventLoopUtilization(eluStart);
+    const cpu = process.cpuUsage(cpuStart);
+    const seconds = (performance.now() - startedAt) / 1000;
+    while (querying) await new Promise((resolve) => setTimeout(resolve, 10));
+    await client.end();
+    return {
+      subgraphs: stats.map((stat) => ({
+        name: stat.name,
+        maxOpen: stat.maxOpen,
+        maxWaiting: stat.maxWaiting,
+        waitingShare: samples === 0 ? 0 : stat.waitingSamples / samples,
+      })),
+      maxActiveBackends,
+      maxIdleInTransaction,
+      meanIdleInTransaction: activitySamples === 0 ? 0 : idleInTransactionTotal / activitySamples,
+      maxLockWaiters,
+      lockWaitShare: activitySamples === 0 ? 0 : lockWaitSamples / activitySamples,
+      samples,
+      eventLoopUtilisation: elu.utilization,
+      cpuPerSecond: (cpu.user + cpu.system) / 1e6 / seconds,
+    };
   };
+  let stopped: Promise<PoolFigures> | undefined;
+  return { stop: () => (stopped ??= finish()) };
 }
