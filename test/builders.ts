@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphClient } from '../platform/graphql/client.ts';
-import { eventually } from '../platform/testing/graph.ts';
+import { eventually, subgraphOf } from '../platform/testing/graph.ts';
 import type { Graph } from '../embedded/graph.ts';
 import { DoctorReplica, PatientReplica } from '../subgraphs/appointments/appointment.entity.ts';
 import { KnownDoctor } from '../subgraphs/identity/user.entity.ts';
@@ -82,7 +82,7 @@ export async function aPatient(
  * events, so a booking right after creating them could otherwise come too early).
  */
 export async function untilBookable(graph: Graph, ids: { doctorIds?: string[]; patientIds?: string[] }): Promise<void> {
-  const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments')!;
+  const appointments = subgraphOf(graph, 'appointments');
   await eventually(async () => {
     const em = appointments.runtime.orm.em.fork();
     const doctors = await em.count(DoctorReplica, { doctorId: { $in: ids.doctorIds ?? [] } });
@@ -91,16 +91,44 @@ export async function untilBookable(graph: Graph, ids: { doctorIds?: string[]; p
   });
 }
 
+/** Registers patients (through `admin`) and waits until they can be booked. */
+export async function bookablePatients(
+  graph: Graph,
+  admin: GraphClient,
+  count: number,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; mrn: string }[]> {
+  const patients = await Promise.all(Array.from({ length: count }, () => aPatient(admin, overrides)));
+  await untilBookable(graph, { patientIds: patients.map((patient) => patient.id) });
+  return patients;
+}
+
+/** A new doctor with a staff account linked to them (a DOCTOR client), ready to be booked. */
+export async function aDoctorWithAccount(
+  graph: Graph,
+  admin: GraphClient,
+  departmentId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Doctor & { client: GraphClient }> {
+  const doctor = await aDoctor(admin, departmentId, overrides);
+  await untilLinkable(graph, doctor.id);
+  await untilBookable(graph, { doctorIds: [doctor.id] });
+  return { ...doctor, client: (await aStaffMember(admin, ['DOCTOR'], doctor.id)).client };
+}
+
 export const BOOK = `mutation($input: BookAppointmentInput!) {
   bookAppointment(input: $input) { id status startsAt endsAt patient { id } doctor { id } department { id } }
 }`;
+
+/** "Today" for `slotAt`, fixed when the tests load, so that a run across midnight UTC keeps its days. */
+const TODAY = new Date();
 
 /**
  * A slot start on the `workday`-th working day (Monday to Friday) after today, at `hour:minute` UTC: far enough
  * ahead for the lead time, and on a day the default working hours cover.
  */
 export function slotAt(workday: number, hour: number, minute = 0): string {
-  const date = new Date();
+  const date = new Date(TODAY);
   date.setUTCHours(hour, minute, 0, 0);
   for (let found = 0; found < workday;) {
     date.setUTCDate(date.getUTCDate() + 1);
@@ -151,7 +179,7 @@ export async function aStaffMember(
 
 /** Waits until identity knows a doctor (it learns of doctors from `doctor-events`), so an account can be linked. */
 export async function untilLinkable(graph: Graph, doctorId: string): Promise<void> {
-  const identity = graph.subgraphs.find((subgraph) => subgraph.name === 'identity')!;
+  const identity = subgraphOf(graph, 'identity');
   await eventually(async () => (await identity.runtime.orm.em.fork().count(KnownDoctor, { doctorId })) === 1);
 }
 

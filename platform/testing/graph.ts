@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { embeddedEnvSchema, type EmbeddedEnv } from '../../embedded/config.ts';
 import { startGraph, type Graph } from '../../embedded/graph.ts';
+import type { Subgraph } from '../subgraph.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -72,12 +73,19 @@ export async function startTestGraph(
   };
 }
 
+/** The running subgraph called `name` of a graph (tests reach into its database through `runtime.orm`). */
+export function subgraphOf(graph: Graph, name: string): Subgraph {
+  const subgraph = graph.subgraphs.find((candidate) => candidate.name === name);
+  if (!subgraph) throw new Error(`the graph has no subgraph ${name}`);
+  return subgraph;
+}
+
 /**
- * Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs`. For
+ * Polls `probe` until it returns a value that is not undefined, null or false, or fails after `timeoutMs`. For
  * conditions that become true asynchronously (an event consumed), instead of sleeping.
  */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
+  probe: () => Promise<T | undefined | null | false>,
   timeoutMs = 15_000,
   intervalMs = 50,
 ): Promise<T> {
@@ -86,7 +94,7 @@ export async function eventually<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       lastError = error;
     }

@@ -215,20 +215,18 @@ describe('brute force', () => {
     };
     const unknown: number[] = [];
     const wrong: number[] = [];
-    let unknownError;
-    let wrongError;
-    for (let round = 0; round < 5; round++) {
+    // 9 rounds: enough for a steady median on a busy machine, one short of the lockout's 10 failures.
+    for (let round = 0; round < 9; round++) {
       const a = await time(`nobody.${round}@example.org`);
       const b = await time(staff.email);
+      expect(a.error).toBeDefined();
+      expect(a.error).toEqual(b.error);
       unknown.push(a.ms);
       wrong.push(b.ms);
-      unknownError = a.error;
-      wrongError = b.error;
     }
-    expect(unknownError).toEqual(wrongError);
-    const median = (values: number[]) => [...values].sort((x, y) => x - y)[2]!;
-    // Both pay one argon2 verification; a shortcut for unknown emails would be many times faster.
-    expect(median(unknown)).toBeGreaterThan(median(wrong) / 2);
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[4]!;
+    // Both pay one argon2 verification (tens of ms); a shortcut for unknown emails would be many times faster.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) / 3);
   });
 });
 

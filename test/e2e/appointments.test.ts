@@ -10,7 +10,9 @@ import {
   aDepartment,
   aDoctor,
   aPatient,
+  aSignedUpPatient,
   BOOK,
+  bookablePatients,
   slotAt,
   untilBookable,
   type Department,
@@ -37,11 +39,8 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-async function bookablePatient(overrides: Record<string, unknown> = {}) {
-  const patient = await aPatient(admin, overrides);
-  await untilBookable(graph, { patientIds: [patient.id] });
-  return patient;
-}
+const bookablePatient = async (overrides: Record<string, unknown> = {}) =>
+  (await bookablePatients(graph, admin, 1, overrides))[0]!;
 
 const book = (client: GraphClient, input: Record<string, unknown>) => client.request(BOOK, { input });
 
@@ -161,21 +160,9 @@ describe('booking', () => {
 
 describe('what patients may do', () => {
   async function signedUpPatient(): Promise<{ client: GraphClient; patientId: string }> {
-    const email = `patient.${Math.random().toString(36).slice(2)}@example.org`;
-    const data = await graph.client.data<{ signUp: { accessToken: string; user: { patientId: string } } }>(
-      'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { patientId } } }',
-      {
-        input: {
-          email,
-          password: 'a passphrase for tests',
-          givenName: 'Pat',
-          familyName: 'Ient',
-          birthDate: '1985-05-05',
-        },
-      },
-    );
-    await untilBookable(graph, { patientIds: [data.signUp.user.patientId] });
-    return { client: graph.client.withToken(data.signUp.accessToken), patientId: data.signUp.user.patientId };
+    const patient = await aSignedUpPatient(graph);
+    await untilBookable(graph, { patientIds: [patient.patientId] });
+    return patient;
   }
 
   it('book for themselves but not for someone else, and see only their own appointments', async () => {
@@ -282,10 +269,24 @@ describe('the federated graph', () => {
   });
 
   it("lists a doctor's appointments within a time window", async () => {
+    const patient = await bookablePatient();
+    for (const [days, hour] of [
+      [13, 9],
+      [14, 10],
+    ] as const) {
+      await admin.data(BOOK, {
+        input: {
+          patientId: patient.id,
+          doctorId: doctor.id,
+          departmentId: cardiology.id,
+          startsAt: slotAt(days, hour),
+        },
+      });
+    }
     const data = await admin.data<{ doctor: { appointments: { edges: { node: { startsAt: string } }[] } } }>(
       'query($id: ID!, $from: DateTime, $to: DateTime) { doctor(id: $id) { appointments(from: $from, to: $to) { edges { node { startsAt } } } } }',
-      { id: doctor.id, from: slotAt(11, 0), to: slotAt(12, 0) },
+      { id: doctor.id, from: slotAt(13, 0), to: slotAt(14, 0) },
     );
-    expect(data.doctor.appointments.edges.map((edge) => edge.node.startsAt)).toEqual([slotAt(11, 9)]);
+    expect(data.doctor.appointments.edges.map((edge) => edge.node.startsAt)).toEqual([slotAt(13, 9)]);
   });
 });

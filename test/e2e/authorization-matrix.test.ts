@@ -14,6 +14,7 @@ import { eventually, startTestGraph, type TestGraph } from '../../platform/testi
 import {
   aDepartment,
   aDoctor,
+  aDoctorWithAccount,
   aPatient,
   aSignedUpPatient,
   aStaffMember,
@@ -77,16 +78,16 @@ beforeAll(async () => {
   admin = await graph.admin();
   department = await aDepartment(admin);
   const surgery = await aDepartment(admin);
-  doctor = await aDoctor(admin, department.id);
+  const linkedDoctor = await aDoctorWithAccount(graph, admin, department.id);
+  doctor = linkedDoctor;
   otherDoctor = await aDoctor(admin, surgery.id);
-  await untilLinkable(graph, doctor.id);
   const a = await aSignedUpPatient(graph);
   const b = await aSignedUpPatient(graph);
   patientA = a.patientId;
   patientB = b.patientId;
   clients.ANONYMOUS = graph.client;
   clients.PATIENT = a.client;
-  clients.DOCTOR = (await aStaffMember(admin, ['DOCTOR'], doctor.id)).client;
+  clients.DOCTOR = linkedDoctor.client;
   clients.RECEPTION = (await aStaffMember(admin, ['RECEPTION'])).client;
   clients.BILLING = (await aStaffMember(admin, ['BILLING'])).client;
   clients.ADMIN = admin;
@@ -96,7 +97,11 @@ beforeAll(async () => {
   // The doctor may read patient A once patients has learnt of their appointment.
   await eventually(
     async () =>
-      (await clients.DOCTOR.request('query($id: ID!) { patient(id: $id) { id } }', { id: patientA })).data?.patient,
+      (
+        (await clients.DOCTOR.request('query($id: ID!) { patient(id: $id) { id } }', { id: patientA })).data as {
+          patient: { id: string } | null;
+        }
+      )?.patient?.id === patientA,
   );
 });
 afterAll(async () => {
@@ -589,6 +594,11 @@ describe(`SPEC §2 (${OPERATIONS.length} operations × ${ROLES.length} callers =
     const { response, unchanged } = await operation.run(clients[role]);
     if (allowed) {
       expect(response.errors).toBeUndefined();
+      // An allowed call answers with data (a null here would be a silent refusal) and, for a write, changes it.
+      const data = (response.data ?? {}) as Record<string, unknown>;
+      expect(Object.keys(data).length).toBeGreaterThan(0);
+      expect(Object.values(data).every((value) => value !== null && value !== undefined)).toBe(true);
+      if (unchanged) expect(await unchanged()).toBe(false);
       return;
     }
     expect(response.errors?.[0]?.extensions?.code).toBe(role === 'ANONYMOUS' ? 'UNAUTHENTICATED' : 'FORBIDDEN');

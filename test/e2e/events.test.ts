@@ -9,7 +9,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { eventEnvelopeSchema, type EventEnvelope } from '../../platform/events/envelope.ts';
 import { OutboxMessage } from '../../platform/events/outbox.entity.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
-import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
 import { testKafkaBrokers } from '../../platform/testing/services.ts';
 import { aDepartment, aDoctor, aPatient, BOOK, slotAt, untilBookable } from '../builders.ts';
 
@@ -74,7 +74,7 @@ describeWithKafka('events on Kafka', () => {
     const appointmentId = response.data!.bookAppointment.id;
 
     // The relay has published it once the outbox row is marked; then read the topic to its end.
-    const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments')!;
+    const appointments = subgraphOf(graph, 'appointments');
     await eventually(async () => {
       const row = await appointments.runtime.orm.em.fork().findOne(OutboxMessage, { messageKey: appointmentId });
       return row?.publishedAt ? row : undefined;
@@ -114,7 +114,7 @@ describeWithKafka('events on Kafka', () => {
       await admin.data(`mutation($id: ID!) { ${step}(id: $id) { status } }`, { id });
     }
 
-    const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments')!;
+    const appointments = subgraphOf(graph, 'appointments');
     await eventually(
       async () =>
         (await appointments.runtime.orm.em

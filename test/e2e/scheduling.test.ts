@@ -3,18 +3,17 @@
  * step allowed to its roles; rescheduling and cancelling at the edges of their windows (with a clock the test
  * moves); the daily cap; doctors' working hours and time off; free slots; and the history import.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GraphClient } from '../../platform/graphql/client.ts';
-import { startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
+import { DoctorReplica } from '../../subgraphs/appointments/appointment.entity.ts';
 import {
   aDepartment,
-  aDoctor,
-  aPatient,
+  aDoctorWithAccount as aLinkedDoctor,
   aStaffMember,
   BOOK,
+  bookablePatients,
   slotAt,
-  untilBookable,
-  untilLinkable,
   type Department,
   type Doctor,
 } from '../builders.ts';
@@ -47,20 +46,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await graph?.stop();
 });
+// A test that fails with the clock fixed must not leave it fixed for the next.
+afterEach(resetClock);
 
-/** A new doctor with a staff account linked to them, ready to be booked. */
-async function aDoctorWithAccount(): Promise<Doctor & { client: GraphClient }> {
-  const doctor = await aDoctor(admin, department.id, { consultationFeeAmount: 8_387 });
-  await untilLinkable(graph, doctor.id);
-  await untilBookable(graph, { doctorIds: [doctor.id] });
-  return { ...doctor, client: (await aStaffMember(admin, ['DOCTOR'], doctor.id)).client };
-}
+/** A new doctor (fee 83.87) with a staff account linked to them, ready to be booked. */
+const aDoctorWithAccount = () => aLinkedDoctor(graph, admin, department.id, { consultationFeeAmount: 8_387 });
 
-async function patients(count: number): Promise<string[]> {
-  const ids = (await Promise.all(Array.from({ length: count }, () => aPatient(admin)))).map((patient) => patient.id);
-  await untilBookable(graph, { patientIds: ids });
-  return ids;
-}
+const patients = async (count: number): Promise<string[]> =>
+  (await bookablePatients(graph, admin, count)).map((patient) => patient.id);
 
 interface Booked {
   id: string;
@@ -108,6 +101,13 @@ describe('the lifecycle', () => {
       id: doctor.id,
       input: { consultationFeeAmount: 9_999 },
     });
+    // Scheduling knows the new fee before the visit completes, so the fee below can only come from the booking.
+    const appointments = subgraphOf(graph, 'appointments');
+    await eventually(
+      async () =>
+        (await appointments.runtime.orm.em.fork().findOne(DoctorReplica, { doctorId: doctor.id }))
+          ?.consultationFeeAmount === 9_999,
+    );
     const completed = await act(doctor.client, 'completeAppointment', id);
     expect(completed.data?.completeAppointment).toMatchObject({
       status: 'COMPLETED',
@@ -306,7 +306,7 @@ describe('working hours, time off and free slots', () => {
     expect(set.setDoctorAvailability.availability.isDefault).toBe(false);
 
     const expected = [`${monday}T10:00:00.000Z`, `${monday}T10:30:00.000Z`, `${monday}T11:30:00.000Z`];
-    await waitFor(async () => JSON.stringify(await slotsOf(doctor, monday)) === JSON.stringify(expected));
+    await eventually(async () => JSON.stringify(await slotsOf(doctor, monday)) === JSON.stringify(expected));
     const [first, second] = await patients(2);
     expect(code(await book(admin, doctor, first!, `${monday}T09:00:00.000Z`))).toBe('DOCTOR_UNAVAILABLE');
     expect(code(await book(admin, doctor, first!, `${monday}T11:00:00.000Z`))).toBe('DOCTOR_UNAVAILABLE');
@@ -353,12 +353,3 @@ describe('the history import', () => {
     ).toBe('BAD_USER_INPUT');
   });
 });
-
-/** Polls until `condition` holds (a doctor's new hours reach scheduling through an event). */
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

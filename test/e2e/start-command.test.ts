@@ -13,7 +13,12 @@ import { GraphClient } from '../../platform/graphql/client.ts';
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-start-'));
 const root = new URL('../../', import.meta.url);
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  // A failed test must not leave a graph running.
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 interface Running {
   child: ChildProcess;
@@ -29,6 +34,7 @@ async function start(): Promise<Running> {
     env: { PATH: process.env.PATH, HMS_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -46,41 +52,39 @@ async function start(): Promise<Running> {
   return { child, url, output: () => output };
 }
 
-/** Sends Ctrl-C and resolves with the exit code. */
+/** Sends Ctrl-C and resolves with the exit code (or rejects when the process does not stop within 30 s). */
 function interrupt(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('did not stop within 30 s of Ctrl-C')), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
     child.kill('SIGINT');
   });
 }
 
 describe('npm start', () => {
-  let patientId: string;
-  let adminCredentials: [string, string];
-
-  it('brings the graph up with a generated first admin, answers queries and stops cleanly on Ctrl-C', async () => {
-    const running = await start();
-    const credentials = /First admin created: (\S+) \/ (\S+)/.exec(running.output());
+  it('brings the graph up with a generated first admin, stops cleanly on Ctrl-C, and keeps the data across a restart', async () => {
+    const first = await start();
+    const credentials = /First admin created: (\S+) \/ (\S+)/.exec(first.output());
     expect(credentials).not.toBeNull();
-    const admin = await new GraphClient(running.url).signIn(credentials![1]!, credentials![2]!);
-    const created = await admin.data<{ registerPatient: { id: string } }>(
+    const [email, password] = [credentials![1]!, credentials![2]!];
+    const created = await (
+      await new GraphClient(first.url).signIn(email, password)
+    ).data<{ registerPatient: { id: string } }>(
       'mutation { registerPatient(input: { givenName: "Persisted", familyName: "Patient", birthDate: "1970-01-01" }) { id } }',
     );
-    patientId = created.registerPatient.id;
-    expect(await interrupt(running.child)).toBe(0);
-    adminCredentials = [credentials![1]!, credentials![2]!];
-  });
+    expect(await interrupt(first.child)).toBe(0);
 
-  it('keeps the data across a restart and does not create the admin again', async () => {
-    const running = await start();
-    expect(running.output()).not.toMatch(/First admin created/);
-    const [email, password] = adminCredentials;
-    const admin = await new GraphClient(running.url).signIn(email, password);
+    const second = await start();
+    expect(second.output()).not.toMatch(/First admin created/);
+    const admin = await new GraphClient(second.url).signIn(email, password);
     const data = await admin.data<{ patient: { givenName: string } | null }>(
       'query($id: ID!) { patient(id: $id) { givenName } }',
-      { id: patientId },
+      { id: created.registerPatient.id },
     );
     expect(data.patient?.givenName).toBe('Persisted');
-    expect(await interrupt(running.child)).toBe(0);
+    expect(await interrupt(second.child)).toBe(0);
   });
 });

@@ -11,7 +11,7 @@ import { InProcessTransport } from '../../platform/events/in-process-transport.t
 import { GraphClient } from '../../platform/graphql/client.ts';
 import { SUPERGRAPH_PATH } from '../../schema/catalog.ts';
 import { JWKS_PATH, REVOCATIONS_PATH } from '../../subgraphs/identity/subgraph.ts';
-import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
 import { SigningKey } from '../../subgraphs/identity/user.entity.ts';
 import { aStaffMember } from '../builders.ts';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   adminId = (await admin.data<{ me: { id: string } }>('{ me { id } }')).me.id;
   // The real signing key, read from identity's database: forgeries below are signed with it where the forgery is
   // in the claims, not the signature.
-  const identity = graph.subgraphs.find((subgraph) => subgraph.name === 'identity')!;
+  const identity = subgraphOf(graph, 'identity');
   const [active] = await identity.runtime.orm.em
     .fork()
     .find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
@@ -138,7 +138,7 @@ describe('access tokens', () => {
 
   it('are refused once their user is disabled', async () => {
     const staff = await aStaffMember(admin, ['RECEPTION']);
-    expect((await staff.client.request('{ me { id } }')).data).toBeTruthy();
+    expect((await staff.client.request('{ me { id } }')).data).toEqual({ me: { id: staff.userId } });
     await admin.data('mutation($id: ID!) { disableUser(id: $id) { id } }', { id: staff.userId });
     await eventually(async () => (await staff.client.request('{ me { id } }')).status === 401);
     await expectRefused(staff.client.token!);
