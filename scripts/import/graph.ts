@@ -5,6 +5,8 @@
 import { GraphRequestError } from '../../platform/graphql/client.ts';
 import { chunks, forEachConcurrently } from './concurrency.ts';
 import type { GraphSession } from './graph-session.ts';
+import { KindTally, type ImportProgress } from './import-summary.ts';
+import { createRows, type PlannedRow } from './rows.ts';
 
 /** Identifier values per lookup request: the graph's limit (`identifierLookupSchema`, platform/validation.ts). */
 export const LOOKUP_LIMIT = 100;
@@ -168,4 +170,41 @@ export async function findOne(
   value: string,
 ): Promise<FoundRecord | undefined> {
   return (await findByIdentifier(session, kind, system, [value])).get(value);
+}
+
+/**
+ * Registers every planned patient that no patient carries (as an identifier of `system`) yet: looked up first,
+ * then created `concurrency` at a time; a `CONFLICT` is skipped only when the patient is then found.
+ *
+ * @returns what `createRows` returns, plus the patients that existed before this run, by identifier value.
+ */
+export async function importPatients<Input extends object>(
+  session: GraphSession,
+  patients: readonly PlannedRow<Input>[],
+  options: {
+    system: string;
+    concurrency: number;
+    lookup: { batchSize?: number; concurrency?: number };
+    progress: ((progress: ImportProgress) => void) | undefined;
+  },
+): Promise<Awaited<ReturnType<typeof createRows<Input>>> & { existing: Map<string, FoundRecord> }> {
+  const { system } = options;
+  const values = patients.filter((planned) => planned.mapped.ok).map((planned) => planned.id);
+  const existing = await findByIdentifier(session, 'patients', system, values, options.lookup);
+  const result = await createRows({
+    tally: new KindTally('patients', patients.length, options.progress),
+    rows: patients,
+    existing,
+    concurrency: options.concurrency,
+    create: (input, id) =>
+      attempt(
+        async () =>
+          (await session.data<{ registerPatient: { id: string } }>(REGISTER_PATIENT, { input })).registerPatient,
+        {
+          find: () => findOne(session, 'patients', system, id),
+          missing: `no patient has identifier ${id}, so another of its unique fields is taken`,
+        },
+      ),
+  });
+  return { ...result, existing };
 }

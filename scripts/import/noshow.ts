@@ -17,7 +17,7 @@ import { schemas } from '../../platform/config.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { dateIn } from '../../platform/time.ts';
 import { NO_DEPARTMENT } from './departments.ts';
-import { attempt, CREATE_DOCTOR, findByIdentifier, findOne, LOOKUP_LIMIT, REGISTER_PATIENT } from './graph.ts';
+import { attempt, CREATE_DOCTOR, findByIdentifier, findOne, importPatients, LOOKUP_LIMIT } from './graph.ts';
 import { GraphSession } from './graph-session.ts';
 import { KindTally, type ImportProgress, type ImportSummary } from './import-summary.ts';
 import { importAppointments, type AppointmentsSummary, type NoShowMode } from './noshow.appointments.ts';
@@ -145,22 +145,11 @@ export async function importNoShow(options: ImportNoShowOptions): Promise<NoShow
     },
   });
 
-  const patientValues = plan.patients.map((patient) => patient.id);
-  const existingPatients = await findByIdentifier(session, 'patients', NOSHOW_PATIENT_SYSTEM, patientValues, lookup);
-  const patients = await createRows({
-    tally: new KindTally('patients', plan.patients.length, progress),
-    rows: plan.patients,
-    existing: existingPatients,
+  const patients = await importPatients(session, plan.patients, {
+    system: NOSHOW_PATIENT_SYSTEM,
     concurrency,
-    create: (input, id) =>
-      attempt(
-        async () =>
-          (await session.data<{ registerPatient: { id: string } }>(REGISTER_PATIENT, { input })).registerPatient,
-        {
-          find: () => findOne(session, 'patients', NOSHOW_PATIENT_SYSTEM, id),
-          missing: `no patient has identifier ${id}, so another of its unique fields is taken`,
-        },
-      ),
+    lookup,
+    progress,
   });
 
   // The appointments subgraph learns of new doctors from events; booking before it has would be refused. The poll
@@ -179,7 +168,7 @@ export async function importNoShow(options: ImportNoShowOptions): Promise<NoShow
   for (const { id, mapped } of plan.appointments) {
     if (!mapped.ok) continue;
     const { patientId, neighbourhood, doctor, day } = mapped.value;
-    if (existingPatients.has(patientId) && existingDoctors.has(doctorKey(neighbourhood, doctor))) dayOf.set(id, day);
+    if (patients.existing.has(patientId) && existingDoctors.has(doctorKey(neighbourhood, doctor))) dayOf.set(id, day);
   }
   const existing = await existingAppointments(session, [...dayOf.keys()], system, lookup);
 

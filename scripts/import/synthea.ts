@@ -6,7 +6,7 @@
  */
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { importDepartments, nameKey, NO_DEPARTMENT, readDepartments, type DepartmentSpec } from './departments.ts';
-import { attempt, CREATE_DOCTOR, findByIdentifier, findOne, LOOKUP_LIMIT, REGISTER_PATIENT } from './graph.ts';
+import { attempt, CREATE_DOCTOR, findByIdentifier, findOne, importPatients, LOOKUP_LIMIT } from './graph.ts';
 import { GraphSession } from './graph-session.ts';
 import { KindTally, type ImportProgress, type ImportSummary } from './import-summary.ts';
 import { createRows } from './rows.ts';
@@ -107,22 +107,11 @@ export async function importSynthea(options: ImportSyntheaOptions): Promise<Impo
     },
   });
 
-  const patientIds = plan.patients.filter((planned) => planned.mapped.ok).map((planned) => planned.id);
-  const existingPatients = await findByIdentifier(session, 'patients', SYNTHEA_PATIENT_SYSTEM, patientIds, lookup);
-  const patients = await createRows({
-    tally: new KindTally('patients', plan.patients.length, progress),
-    rows: plan.patients,
-    existing: existingPatients,
+  const patients = await importPatients(session, plan.patients, {
+    system: SYNTHEA_PATIENT_SYSTEM,
     concurrency,
-    create: (input, id) =>
-      attempt(
-        async () =>
-          (await session.data<{ registerPatient: { id: string } }>(REGISTER_PATIENT, { input })).registerPatient,
-        {
-          find: () => findOne(session, 'patients', SYNTHEA_PATIENT_SYSTEM, id),
-          missing: `no patient has identifier ${id}, so another of its unique fields is taken`,
-        },
-      ),
+    lookup,
+    progress,
   });
 
   return {
