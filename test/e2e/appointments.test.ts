@@ -210,21 +210,16 @@ describe('what patients may do', () => {
 });
 
 describe('the federated graph', () => {
+  /** Books `patientId` with the cardiologist at each of `slots`, one after another. */
+  async function bookWithHelen(patientId: string, slots: string[]): Promise<void> {
+    for (const startsAt of slots) {
+      await admin.data(BOOK, { input: { patientId, doctorId: doctor.id, departmentId: cardiology.id, startsAt } });
+    }
+  }
+
   it('returns patients with their appointments, and each appointment with its doctor and department', async () => {
     const patient = await bookablePatient({ givenName: 'Federico', familyName: 'Query' });
-    for (const [days, hour] of [
-      [11, 9],
-      [12, 16],
-    ] as const) {
-      await admin.data(BOOK, {
-        input: {
-          patientId: patient.id,
-          doctorId: doctor.id,
-          departmentId: cardiology.id,
-          startsAt: slotAt(days, hour),
-        },
-      });
-    }
+    await bookWithHelen(patient.id, [slotAt(11, 9), slotAt(12, 16)]);
     const data = await admin.data<{
       patients: {
         edges: {
@@ -270,19 +265,7 @@ describe('the federated graph', () => {
 
   it("lists a doctor's appointments within a time window", async () => {
     const patient = await bookablePatient();
-    for (const [days, hour] of [
-      [13, 9],
-      [14, 10],
-    ] as const) {
-      await admin.data(BOOK, {
-        input: {
-          patientId: patient.id,
-          doctorId: doctor.id,
-          departmentId: cardiology.id,
-          startsAt: slotAt(days, hour),
-        },
-      });
-    }
+    await bookWithHelen(patient.id, [slotAt(13, 9), slotAt(14, 10)]);
     const data = await admin.data<{ doctor: { appointments: { edges: { node: { startsAt: string } }[] } } }>(
       'query($id: ID!, $from: DateTime, $to: DateTime) { doctor(id: $id) { appointments(from: $from, to: $to) { edges { node { startsAt } } } } }',
       { id: doctor.id, from: slotAt(13, 0), to: slotAt(14, 0) },
