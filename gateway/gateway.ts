@@ -14,7 +14,7 @@ import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.t
 import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './context.ts';
-import { CORRELATION_ID_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
+import { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
 import type { EventTransport } from '../platform/events/transport.ts';
 import { createRevocationFeed } from './revocation-feed.ts';
 import { createTokenVerifier } from './token-verifier.ts';
@@ -132,7 +132,8 @@ export function createGateway(options: GatewayOptions): Gateway {
             const logger = log.child({ requestId, correlationId });
             try {
               const principal = await verifyToken(req.header('authorization'));
-              return { principal, correlationId, requestId, logger };
+              const idempotencyKey = req.header(IDEMPOTENCY_KEY_HEADER) ?? null;
+              return { principal, correlationId, requestId, idempotencyKey, logger };
             } catch (error) {
               if (error instanceof DomainError) {
                 throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });

@@ -9,6 +9,8 @@ import { INTERNAL_TOKEN_HEADER, signInternalToken } from '../platform/auth/inter
 import type { GatewayContext } from './context.ts';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
+/** The client's idempotency key (IETF draft `Idempotency-Key` header), passed on unchanged (SPEC §4). */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #secret: string;
@@ -25,6 +27,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set(INTERNAL_TOKEN_HEADER, signInternalToken(this.#secret, { principal, correlationId }));
     request.http?.headers.set(CORRELATION_ID_HEADER, correlationId);
     if ('requestId' in context) request.http?.headers.set('x-request-id', context.requestId);
+    if ('idempotencyKey' in context && context.idempotencyKey !== null) {
+      request.http?.headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
+    }
   }
 
   /**

@@ -12,6 +12,11 @@ export interface RequestContext {
   correlationId: string;
   /** This hop's id. */
   requestId: string;
+  /**
+   * The client's `Idempotency-Key` HTTP header, forwarded by the gateway to every subgraph the request reaches;
+   * null when the client sent none. Only operations that promise idempotency (`payBill`) read it.
+   */
+  idempotencyKey: string | null;
   logger: Logger;
 }
 

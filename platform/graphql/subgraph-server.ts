@@ -92,7 +92,9 @@ export function createSubgraphServer<Context extends RequestContext>(
             const { principal, correlationId } = res.locals.claims as RequestContext;
             const requestId = req.header('x-request-id') ?? randomUUID();
             const logger = log.child({ requestId, correlationId });
-            return options.createContext({ principal, correlationId, requestId, logger });
+            // Only the gateway reaches this point (internal token checked above); it forwards the client's key.
+            const idempotencyKey = req.header('idempotency-key') ?? null;
+            return options.createContext({ principal, correlationId, requestId, idempotencyKey, logger });
           },
         }),
       );
