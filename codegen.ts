@@ -28,6 +28,19 @@ const MAPPERS: Record<string, Record<string, string>> = {
     Doctor: '../context.ts#DoctorReference',
     Department: '../context.ts#DepartmentReference',
   },
+  billing: {
+    Bill: '../bill.entity.ts#Bill',
+    BillLineItem: '../bill.entity.ts#BillLineItem',
+    InsuranceClaim: '../bill.entity.ts#InsuranceClaim',
+    BillConnection: '../context.ts#BillConnection',
+    Patient: '../context.ts#PatientReference',
+    Appointment: '../context.ts#AppointmentReference',
+  },
+  payments: {
+    Payment: '../payment.entity.ts#PaymentRecord',
+    Refund: '../payment.entity.ts#Refund',
+    Bill: '../context.ts#BillReference',
+  },
 };
 
 const config: CodegenConfig = {

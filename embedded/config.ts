@@ -7,6 +7,7 @@ import { baseEnv, databaseEnv, internalAuthEnv, kafkaEnv } from '../platform/con
 import { gatewayCommonEnv } from '../gateway/config.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
 import { appointmentsEnv } from '../subgraphs/appointments/subgraph.ts';
+import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
 
 export const embeddedEnvSchema = z.object({
   ...baseEnv,
@@ -15,6 +16,7 @@ export const embeddedEnvSchema = z.object({
   ...internalAuthEnv,
   ...identityEnv,
   ...appointmentsEnv,
+  ...paymentsEnv,
   ...gatewayCommonEnv,
   /** Interface the in-process subgraphs listen on (each on a free port); only the gateway talks to them. */
   HMS_SUBGRAPH_HOST: z.string().default('127.0.0.1'),

@@ -14,6 +14,7 @@ import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { subgraphDefinitions } from '../subgraphs/index.ts';
 import { identitySettings, JWKS_PATH, REVOCATIONS_PATH } from '../subgraphs/identity/subgraph.ts';
 import { schedulingPolicy } from '../subgraphs/appointments/subgraph.ts';
+import { paymentSettings, type PaymentSettings } from '../subgraphs/payments/subgraph.ts';
 import type { EmbeddedEnv } from './config.ts';
 
 export interface GraphOptions {
@@ -21,6 +22,8 @@ export interface GraphOptions {
   logger?: Logger;
   /** The clock every subgraph uses (tests pass a fixed one). */
   clock?: () => Date;
+  /** Payment settings instead of those from `env` (tests pass a processor they can inspect). */
+  payments?: PaymentSettings;
 }
 
 export interface Graph {
@@ -74,7 +77,10 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   };
   const identity = identitySettings(env, production);
   const scheduling = schedulingPolicy(env, deps.hospital.clinicHours);
-  const subgraphs = subgraphDefinitions({ identity, scheduling }).map((definition) => defineSubgraph(definition, deps));
+  const payments = options.payments ?? paymentSettings(env, production);
+  const subgraphs = subgraphDefinitions({ identity, scheduling, payments }).map((definition) =>
+    defineSubgraph(definition, deps),
+  );
 
   const started: Subgraph[] = [];
   const stopSubgraphs = async (): Promise<void> => {

@@ -16,6 +16,8 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'patients', port: 4002 },
   { name: 'doctors', port: 4003 },
   { name: 'appointments', port: 4004 },
+  { name: 'billing', port: 4005 },
+  { name: 'payments', port: 4006 },
 ];
 
 /** Path of a subgraph's SDL file. */

@@ -6,14 +6,17 @@ import type { RequestContext } from '../platform/graphql/context.ts';
 import type { SubgraphDefinition } from '../platform/subgraph.ts';
 import { DEFAULT_POLICY, type SchedulingPolicy } from './appointments/appointment.rules.ts';
 import { appointmentsSubgraph } from './appointments/subgraph.ts';
+import { billingSubgraph } from './billing/subgraph.ts';
 import { doctorsSubgraph } from './doctors/subgraph.ts';
 import { identitySubgraph, type IdentitySettings } from './identity/subgraph.ts';
 import { patientsSubgraph } from './patients/subgraph.ts';
+import { paymentsSubgraph, type PaymentSettings } from './payments/subgraph.ts';
 
 /** Settings some subgraphs need beyond `SubgraphDependencies`. */
 export interface GraphSettings {
   identity: IdentitySettings;
   scheduling: SchedulingPolicy;
+  payments: PaymentSettings;
 }
 
 /** The definition of every subgraph, in catalog order. */
@@ -23,6 +26,8 @@ export function subgraphDefinitions(settings: GraphSettings): SubgraphDefinition
     patientsSubgraph,
     doctorsSubgraph,
     appointmentsSubgraph(settings.scheduling),
+    billingSubgraph,
+    paymentsSubgraph(settings.payments),
   ] as unknown as SubgraphDefinition<RequestContext>[];
 }
 
@@ -35,5 +40,6 @@ export function subgraphDefinitionsForTools(): SubgraphDefinition<RequestContext
       production: false,
     },
     scheduling: DEFAULT_POLICY,
+    payments: { idempotency: { retentionHours: 24, waitMs: 0 }, providerTimeoutMs: 1000, onlineProvider: null },
   });
 }

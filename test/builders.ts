@@ -7,6 +7,7 @@ import type { GraphClient } from '../platform/graphql/client.ts';
 import { eventually, subgraphOf } from '../platform/testing/graph.ts';
 import type { Graph } from '../embedded/graph.ts';
 import { DoctorReplica, PatientReplica } from '../subgraphs/appointments/appointment.entity.ts';
+import { AppointmentReplica, PatientReplica as BillingPatientReplica } from '../subgraphs/billing/bill.entity.ts';
 import { KnownDoctor } from '../subgraphs/identity/user.entity.ts';
 import type { EventEnvelope } from '../platform/events/envelope.ts';
 
@@ -88,6 +89,23 @@ export async function untilBookable(graph: Graph, ids: { doctorIds?: string[]; p
     const doctors = await em.count(DoctorReplica, { doctorId: { $in: ids.doctorIds ?? [] } });
     const patients = await em.count(PatientReplica, { patientId: { $in: ids.patientIds ?? [] } });
     return doctors === (ids.doctorIds?.length ?? 0) && patients === (ids.patientIds?.length ?? 0);
+  });
+}
+
+/**
+ * Waits until billing's copies know the patients and appointments (it learns of them from events), so that a manual
+ * bill for them is accepted.
+ */
+export async function untilBillable(
+  graph: Graph,
+  ids: { patientIds?: string[]; appointmentIds?: string[] },
+): Promise<void> {
+  const billing = subgraphOf(graph, 'billing');
+  await eventually(async () => {
+    const em = billing.runtime.orm.em.fork();
+    const patients = await em.count(BillingPatientReplica, { patientId: { $in: ids.patientIds ?? [] } });
+    const appointments = await em.count(AppointmentReplica, { appointmentId: { $in: ids.appointmentIds ?? [] } });
+    return patients === (ids.patientIds?.length ?? 0) && appointments === (ids.appointmentIds?.length ?? 0);
   });
 }
 

@@ -11,6 +11,7 @@ import { gatewayEnvSchema } from '../gateway/config.ts';
 import { subgraphEnv } from '../platform/config.ts';
 import { SUBGRAPHS } from '../schema/catalog.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
+import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
 
 interface Service {
   image?: string;
@@ -68,7 +69,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the processes understand, and no secret in clear', () => {
-    const subgraphVariables = new Set([...Object.keys(subgraphEnv), ...Object.keys(identityEnv)]);
+    const subgraphVariables = new Set([
+      ...Object.keys(subgraphEnv),
+      ...Object.keys(identityEnv),
+      ...Object.keys(paymentsEnv),
+    ]);
     for (const { name } of SUBGRAPHS) {
       for (const variable of Object.keys(services[name]?.environment ?? {}))
         expect(subgraphVariables).toContain(variable);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { embeddedEnvSchema, type EmbeddedEnv } from '../../embedded/config.ts';
 import { startGraph, type Graph } from '../../embedded/graph.ts';
+import type { PaymentSettings } from '../../subgraphs/payments/subgraph.ts';
 import type { Subgraph } from '../subgraph.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -23,11 +24,13 @@ export interface TestGraph extends Graph {
   admin(): Promise<GraphClient>;
   /** The name a topic has on the broker for this graph (each test graph has its own topics). */
   brokerTopic(topic: string): string;
+  /** The Kafka consumer group id of a consumer of this graph (e.g. `billing.appointment-charges`). */
+  brokerGroup(consumer: string): string;
 }
 
 /** Starts the graph; `env` overrides test defaults (e.g. `HMS_TIMEZONE`). */
 export async function startTestGraph(
-  options: { env?: Record<string, string>; clock?: () => Date } = {},
+  options: { env?: Record<string, string>; clock?: () => Date; payments?: PaymentSettings } = {},
 ): Promise<TestGraph> {
   const db = await createTestDatabase();
   const brokers = testKafkaBrokers();
@@ -54,7 +57,12 @@ export async function startTestGraph(
   const logger = createLogger({ name: 'hms-test', level: testLogLevel });
   let graph: Graph;
   try {
-    graph = await startGraph({ env, logger, ...(options.clock ? { clock: options.clock } : {}) });
+    graph = await startGraph({
+      env,
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.payments ? { payments: options.payments } : {}),
+    });
   } catch (error) {
     await db.drop();
     throw error;
@@ -66,6 +74,7 @@ export async function startTestGraph(
     client,
     admin: () => client.signIn(TEST_ADMIN.email, TEST_ADMIN.password),
     brokerTopic: (topic) => `${env.KAFKA_TOPIC_PREFIX}${topic}`,
+    brokerGroup: (consumer) => `${env.KAFKA_GROUP_PREFIX}.${consumer}`,
     stop: async () => {
       await graph.stop();
       await db.drop();

@@ -1,0 +1,82 @@
+/** Resolvers of the billing subgraph: parse the input, call the service, shape the result. */
+import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
+import { idSchema, parseInput } from '../../../platform/validation.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import {
+  billFilterInput,
+  billStatusList,
+  createBillInput,
+  decideInsuranceClaimInput,
+  submitInsuranceClaimInput,
+  voidReason,
+} from '../bill.inputs.ts';
+import { AUTOMATIC_KINDS } from '../bill.rules.ts';
+
+const page = (args: { first?: number | null; after?: string | null }) => ({
+  first: args.first ?? null,
+  after: args.after ?? null,
+});
+const money = (amount: number, currency: string) => ({ amount, currency });
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: {
+    bill: (_root, args, { bills }) => bills.get(parseInput(idSchema, args.id, 'id')),
+    bills: (_root, args, { bills }) => bills.list(parseInput(billFilterInput, args.filter ?? {}, 'filter'), page(args)),
+  },
+  Mutation: {
+    createBill: (_root, args, { bills }) => bills.create(parseInput(createBillInput, args.input)),
+    voidBill: (_root, args, { bills }) =>
+      bills.void(parseInput(idSchema, args.id, 'id'), parseInput(voidReason, args.reason, 'reason')),
+    submitInsuranceClaim: (_root, args, { claims }) => claims.submit(parseInput(submitInsuranceClaimInput, args.input)),
+    decideInsuranceClaim: (_root, args, { claims }) => claims.decide(parseInput(decideInsuranceClaimInput, args.input)),
+  },
+  Bill: {
+    __resolveReference: async (reference, { bills, loaders }) => {
+      const bill = await loaders.billById.load(reference.id);
+      if (bill) bills.authorizeRead(bill);
+      return bill;
+    },
+    patient: (bill) => ({ id: bill.patientId }),
+    appointment: (bill) => (bill.appointmentId ? { id: bill.appointmentId } : null),
+    lineItems: (bill, _args, { loaders }) => loaders.lineItemsByBill.load(bill.id),
+    subtotal: (bill) => money(bill.subtotalAmount, bill.currency),
+    tax: (bill) => money(bill.taxAmount, bill.currency),
+    total: (bill) => money(bill.totalAmount, bill.currency),
+    insuranceClaim: (bill, _args, { loaders }) => loaders.latestClaimByBill.load(bill.id),
+  },
+  BillLineItem: {
+    unitPrice: (item) => money(item.unitPriceAmount, item.currency),
+    amount: (item) => money(item.amount, item.currency),
+  },
+  InsuranceClaim: {
+    bill: async (claim, _args, { loaders }) => {
+      const bill = await loaders.billById.load(claim.bill.id);
+      // The foreign key guarantees the bill; a null here would be a broken database.
+      if (!bill) throw new Error(`insurance claim ${claim.id} has no bill`);
+      return bill;
+    },
+    claimedAmount: (claim) => money(claim.claimedAmount, claim.currency),
+    approvedAmount: (claim) =>
+      claim.approvedAmount === null || claim.approvedAmount === undefined
+        ? null
+        : money(claim.approvedAmount, claim.currency),
+  },
+  Patient: {
+    bills: (patient, args, { bills }) =>
+      bills.listOfPatient(patient.id, parseInput(billStatusList, args.status, 'status') ?? null, page(args)),
+  },
+  Appointment: {
+    bill: async (appointment, _args, { bills, loaders }) => {
+      const automatic = (await loaders.billsByAppointment.load(appointment.id)).filter((bill) =>
+        AUTOMATIC_KINDS.includes(bill.kind),
+      );
+      // One automatic bill per appointment (its statuses exclude one another); the newest, should there be more.
+      const bill = automatic.at(-1) ?? null;
+      if (bill) bills.authorizeRead(bill);
+      return bill;
+    },
+    bills: async (appointment, _args, { bills, loaders }) =>
+      bills.readable(await loaders.billsByAppointment.load(appointment.id)),
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * How the payments subgraph follows billing and scheduling (consumers are idempotent: see platform/events/consumer.ts):
+ *
+ * - `BillIssued` opens the bill's ledger, so the bill becomes payable;
+ * - `BillVoided` closes it; a payment that got in before the void (the two subgraphs decide apart) is refunded;
+ * - `InsuranceClaimApproved` records the insurer's `INSURANCE` payment of the approved amount, at most what is left
+ *   to pay, under the reference `CLAIM-<claim id>` (one per claim however often the event arrives);
+ * - `AppointmentCancelled` in band `FREE` (more than 2 h ahead, SPEC §3) refunds in full what was paid for the
+ *   appointment's bills.
+ */
+import { principalOfEvent, type EventEnvelope } from '../../platform/events/envelope.ts';
+import type { EventHandler } from '../../platform/events/consumer.ts';
+import { emitEvent } from '../../platform/events/outbox.ts';
+import type { Actor } from '../../platform/graphql/context.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { Payment } from './payment.entity.ts';
+import {
+  appointmentCancelledPayload,
+  billIssuedPayload,
+  billVoidedPayload,
+  claimApprovedPayload,
+  PAYMENT_TOPIC,
+  PaymentEvent,
+  paymentEventPayload,
+} from './payment.events.ts';
+import { PaymentRepository } from './payment.repository.ts';
+import { refundable } from './payment.rules.ts';
+import type { Refunds } from './refunds.ts';
+
+/** Work done for an event acts as the event's actor, in its correlation. */
+const actorOfEvent = (event: EventEnvelope): Actor => ({
+  principal: principalOfEvent(event),
+  correlationId: event.correlationId,
+});
+
+export function ledgerHandlers(refunds: Refunds, logger: Logger) {
+  const log = logger.child({ component: 'ledger' });
+
+  const openLedger: EventHandler = async (em, event) => {
+    const bill = billIssuedPayload.parse(event.payload);
+    await new PaymentRepository(em).openLedger({
+      billId: bill.billId,
+      patientId: bill.patientId,
+      appointmentId: bill.appointmentId,
+      currency: bill.total.currency,
+      totalAmount: bill.total.amount,
+    });
+  };
+
+  /** Refunds whatever is left of every payment of a locked ledger's bill. */
+  const refundAll = async (
+    em: Parameters<EventHandler>[0],
+    billId: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<void> => {
+    const repository = new PaymentRepository(em);
+    const ledger = await repository.ledgerForUpdate(billId);
+    if (!ledger) return;
+    for (const payment of await repository.refundablePaymentsOfBill(billId)) {
+      await refunds.refund(em, payment, ledger, refundable(payment), reason, actor);
+    }
+  };
+
+  const voidLedger: EventHandler = async (em, event) => {
+    const { billId } = billVoidedPayload.parse(event.payload);
+    const repository = new PaymentRepository(em);
+    const ledger = await repository.ledgerForUpdate(billId);
+    if (!ledger) return;
+    ledger.status = 'VOID';
+    ledger.sequence += 1;
+    await refundAll(em, billId, 'The bill was voided.', actorOfEvent(event));
+  };
+
+  const payApprovedClaim: EventHandler = async (em, event) => {
+    const claim = claimApprovedPayload.parse(event.payload);
+    const repository = new PaymentRepository(em);
+    const ledger = await repository.ledgerForUpdate(claim.billId);
+    const reference = `CLAIM-${claim.claimId}`;
+    if (!ledger || (await repository.findPaymentByReference(reference))) return;
+    const amount = Math.min(claim.approvedAmount.amount, ledger.totalAmount - ledger.reservedAmount);
+    if (ledger.status === 'VOID' || amount <= 0) {
+      log.warn({ billId: claim.billId, claimId: claim.claimId }, 'approved claim finds nothing left to pay');
+      return;
+    }
+    const actor = actorOfEvent(event);
+    const payment = em.create(Payment, {
+      billId: ledger.billId,
+      patientId: ledger.patientId,
+      amount,
+      currency: ledger.currency,
+      method: 'INSURANCE',
+      status: 'SUCCEEDED',
+      reference,
+      providerReference: claim.claimId,
+      failureCode: null,
+      failureMessage: null,
+      refundedAmount: 0,
+      refundCount: 0,
+      processedAt: new Date(event.occurredAt),
+      recordedBy: actor.principal?.userId ?? null,
+    });
+    ledger.reservedAmount += amount;
+    ledger.paidAmount += amount;
+    ledger.sequence += 1;
+    emitEvent(em, PAYMENT_TOPIC, actor, {
+      type: PaymentEvent.Succeeded,
+      aggregateId: ledger.billId,
+      payload: paymentEventPayload(payment, ledger),
+    });
+  };
+
+  const refundFreeCancellation: EventHandler = async (em, event) => {
+    const cancellation = appointmentCancelledPayload.parse(event.payload);
+    if (cancellation.band !== 'FREE') return;
+    const ledgers = await new PaymentRepository(em).ledgersOfAppointmentForUpdate(cancellation.appointmentId);
+    for (const ledger of ledgers) {
+      await refundAll(
+        em,
+        ledger.billId,
+        'The appointment was cancelled more than 2 h before its start: refunded in full.',
+        actorOfEvent(event),
+      );
+    }
+  };
+
+  return {
+    billing: { BillIssued: openLedger, BillVoided: voidLedger, InsuranceClaimApproved: payApprovedClaim },
+    appointments: { AppointmentCancelled: refundFreeCancellation },
+  };
+}
