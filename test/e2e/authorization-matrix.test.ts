@@ -7,10 +7,13 @@
  * - "own" for a DOCTOR is the doctor profile linked to their account; for a PATIENT their patient record.
  * - RECEPTION may register and update any patient but not archive one (the table gives delete to ADMIN alone).
  * - Accounts (staff creation, disabling, linking, key rotation, listing) are ADMIN's, as the issue says.
+ * - A patient pays their own bills online only; cash, card and insurance payments are recorded by staff.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import type { GraphClient, GraphResponse } from '../../platform/graphql/client.ts';
-import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
+import { BillLedger } from '../../subgraphs/payments/payment.entity.ts';
 import {
   aDepartment,
   aDoctor,
@@ -20,6 +23,7 @@ import {
   aStaffMember,
   BOOK,
   slotAt,
+  untilBillable,
   untilBookable,
   untilLinkable,
   type Department,
@@ -53,6 +57,9 @@ let patientA: string;
 let patientB: string;
 let appointmentOfA: string;
 let appointmentOfB: string;
+let billOfA: string;
+let billOfB: string;
+let paymentOfA: string;
 let nextSlot = 0;
 /** The graph's clock, when an operation needs to be done after an appointment's start (a no-show). */
 let fixedNow: Date | undefined;
@@ -94,6 +101,9 @@ beforeAll(async () => {
   await untilBookable(graph, { doctorIds: [doctor.id, otherDoctor.id], patientIds: [patientA, patientB] });
   appointmentOfA = await book(patientA);
   appointmentOfB = await book(patientB, otherDoctor);
+  await untilBillable(graph, { patientIds: [patientA, patientB] });
+  [billOfA, billOfB] = [await aBill(patientA), await aBill(patientB)];
+  paymentOfA = await payAs(clients.PATIENT, await aBill(patientA));
   // The doctor may read patient A once patients has learnt of their appointment.
   await eventually(
     async () =>
@@ -107,6 +117,50 @@ beforeAll(async () => {
 afterAll(async () => {
   await graph?.stop();
 });
+
+const PAY = 'mutation($input: PayBillInput!) { payBill(input: $input) { id status } }';
+
+/** A new bill of 10.50 (10.00 + tax) for `patientId`, issued by the admin and payable (payments knows it). */
+async function aBill(patientId: string): Promise<string> {
+  const data = await admin.data<{ createBill: { id: string } }>(
+    'mutation($input: CreateBillInput!) { createBill(input: $input) { id } }',
+    { input: { patientId, lineItems: [{ description: 'Blood panel', unitPrice: 1_000 }] } },
+  );
+  const billId = data.createBill.id;
+  await eventually(
+    async () => (await subgraphOf(graph, 'payments').runtime.orm.em.fork().count(BillLedger, { billId })) === 1,
+  );
+  return billId;
+}
+
+const billField = async (id: string, field: string) =>
+  (await read<{ bill: Record<string, unknown> }>(`query($id: ID!) { bill(id: $id) { ${field} } }`, { id })).bill[
+    field.split(' ')[0]!
+  ];
+
+/** Pays all of a bill as `client` (online, as a patient would); returns the payment's id. */
+async function payAs(client: GraphClient, billId: string, method = 'ONLINE'): Promise<string> {
+  const data = await client.request<{ payBill: { id: string } }>(
+    PAY,
+    { input: { billId, amount: 1_050, method, paymentToken: 'tok_visa' } },
+    { 'Idempotency-Key': randomUUID() },
+  );
+  if (!data.data) throw new Error(JSON.stringify(data.errors));
+  return data.data.payBill.id;
+}
+
+/** Paying a bill; where refused, it has no payment. */
+async function payAttempt(client: GraphClient, billId: string): Promise<Attempt> {
+  const response = await client.request(
+    PAY,
+    { input: { billId, amount: 1_050, method: 'ONLINE', paymentToken: 'tok_visa' } },
+    { 'Idempotency-Key': randomUUID() },
+  );
+  return {
+    response,
+    unchanged: async () => ((await billField(billId, 'payments { id }')) as unknown[]).length === 0,
+  };
+}
 
 /** Setting `whose` working hours (Mondays to Fridays, 09:00–17:00); where refused, they stay as they were. */
 async function availability(client: GraphClient, whose: Doctor): Promise<Attempt> {
@@ -484,6 +538,134 @@ const OPERATIONS: Operation[] = [
     name: 'list appointments (each sees what is theirs to see)',
     allowed: SIGNED_IN,
     run: async (client) => ({ response: await client.request('{ appointments { totalCount } }') }),
+  },
+  {
+    area: 'Bills',
+    name: "read a bill of the patient's own",
+    allowed: ['PATIENT', 'BILLING', 'ADMIN'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { bill(id: $id) { id total { amount } } }', { id: billOfA }),
+    }),
+  },
+  {
+    area: 'Bills',
+    name: 'read a bill of another patient',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { bill(id: $id) { id total { amount } } }', { id: billOfB }),
+    }),
+  },
+  {
+    area: 'Bills',
+    name: 'list bills (billing history)',
+    allowed: ['PATIENT', 'BILLING', 'ADMIN'],
+    run: async (client) => ({ response: await client.request('{ bills { totalCount edges { node { id } } } }') }),
+  },
+  {
+    area: 'Bills',
+    name: 'create a manual bill',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => {
+      const count = async () =>
+        (
+          await read<{ bills: { totalCount: number } }>(
+            'query($id: ID!) { bills(filter: { patientId: $id }) { totalCount } }',
+            { id: patientB },
+          )
+        ).bills.totalCount;
+      const before = await count();
+      const response = await client.request('mutation($input: CreateBillInput!) { createBill(input: $input) { id } }', {
+        input: { patientId: patientB, lineItems: [{ description: 'Dressing', unitPrice: 1_500 }] },
+      });
+      return { response, unchanged: async () => (await count()) === before };
+    },
+  },
+  {
+    area: 'Bills',
+    name: 'void a bill',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => {
+      const id = await aBill(patientB);
+      const response = await client.request('mutation($id: ID!) { voidBill(id: $id) { status } }', { id });
+      return { response, unchanged: async () => (await billField(id, 'status')) === 'ISSUED' };
+    },
+  },
+  {
+    area: 'Bills',
+    name: 'submit an insurance claim',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => {
+      const id = await aBill(patientB);
+      const response = await client.request(
+        'mutation($input: SubmitInsuranceClaimInput!) { submitInsuranceClaim(input: $input) { status } }',
+        { input: { billId: id, payer: 'Acme Health', policyNumber: 'AH-1' } },
+      );
+      return { response, unchanged: async () => (await billField(id, 'insuranceClaim { id }')) === null };
+    },
+  },
+  {
+    area: 'Bills',
+    name: 'decide an insurance claim',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => {
+      const id = await aBill(patientB);
+      const claim = await admin.data<{ submitInsuranceClaim: { id: string } }>(
+        'mutation($input: SubmitInsuranceClaimInput!) { submitInsuranceClaim(input: $input) { id } }',
+        { input: { billId: id, payer: 'Acme Health', policyNumber: 'AH-2' } },
+      );
+      const response = await client.request(
+        'mutation($input: DecideInsuranceClaimInput!) { decideInsuranceClaim(input: $input) { status } }',
+        { input: { claimId: claim.submitInsuranceClaim.id, decision: 'DENIED', reason: 'Not covered' } },
+      );
+      return {
+        response,
+        unchanged: async () =>
+          ((await billField(id, 'insuranceClaim { status }')) as { status: string }).status === 'SUBMITTED',
+      };
+    },
+  },
+  {
+    area: 'Payments',
+    name: "pay the patient's own bill",
+    allowed: ['PATIENT', 'BILLING', 'ADMIN'],
+    run: async (client) => payAttempt(client, await aBill(patientA)),
+  },
+  {
+    area: 'Payments',
+    name: "pay another patient's bill",
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => payAttempt(client, await aBill(patientB)),
+  },
+  {
+    area: 'Payments',
+    name: "read a payment of the patient's own bill",
+    allowed: ['PATIENT', 'BILLING', 'ADMIN'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { payment(id: $id) { id status } }', { id: paymentOfA }),
+    }),
+  },
+  {
+    area: 'Payments',
+    name: 'refund a payment',
+    allowed: ['BILLING', 'ADMIN'],
+    run: async (client) => {
+      const billId = await aBill(patientA);
+      const payment = await payAs(admin, billId, 'CASH');
+      const response = await client.request(
+        'mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { status } }',
+        { input: { paymentId: payment } },
+        { 'Idempotency-Key': randomUUID() },
+      );
+      return {
+        response,
+        unchanged: async () =>
+          (
+            await read<{ payment: { status: string } }>('query($id: ID!) { payment(id: $id) { status } }', {
+              id: payment,
+            })
+          ).payment.status === 'SUCCEEDED',
+      };
+    },
   },
   {
     area: 'Accounts',
