@@ -11,7 +11,8 @@
  * replicas. Within one process, repeats of a running request wait on it in memory instead of polling the database,
  * so a burst of retries costs one query each once the first finishes. A request that fails before its side effects
  * begin releases its key (the client may retry with it); once they began (`claim.pointOfNoReturn()`), a failure
- * keeps the key `IN_FLIGHT`, so that no retry can repeat a charge whose outcome is unknown.
+ * keeps the key `IN_FLIGHT`, so that no retry can repeat a charge whose outcome is unknown. Completed keys expire
+ * `retentionHours` after completion and are then deleted; keys in flight never expire.
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
@@ -67,8 +68,8 @@ export class IdempotencyStore {
   readonly #clock: () => Date;
   readonly #settings: IdempotencySettings;
   readonly #log: Logger;
-  /** Requests of this process that run or are claiming, by scope and key; repeats wait on them. */
-  readonly #running = new Map<string, Promise<void>>();
+  /** Requests of this process that run or are claiming, by scope and key, with their request hash. */
+  readonly #running = new Map<string, { requestHash: string; done: Promise<void> }>();
   #lastPrune = 0;
 
   constructor(options: { orm: Orm; clock: () => Date; settings: IdempotencySettings; logger: Logger }) {
@@ -113,17 +114,14 @@ export class IdempotencyStore {
     for (;;) {
       const running = this.#running.get(id);
       if (running) {
-        if (!(await this.#waitFor(running, deadline))) throw this.#inUse();
+        if (running.requestHash !== requestHash) throw this.#reused();
+        if (!(await this.#waitFor(running.done, deadline))) throw this.#inUse();
         continue;
       }
       const existing = await this.#orm.em.fork().findOne(IdempotencyKey, { scope: request.scope, key });
-      if (existing && existing.expiresAt > this.#clock()) {
-        if (existing.requestHash !== requestHash) {
-          throw new DomainError(
-            IdempotencyError.IDEMPOTENCY_KEY_REUSED,
-            'This Idempotency-Key was used for a different request; use a new key for a new request.',
-          );
-        }
+      // A key still in flight never expires: its request's outcome may be unknown (see the file comment).
+      if (existing && (existing.status === 'IN_FLIGHT' || existing.expiresAt > this.#clock())) {
+        if (existing.requestHash !== requestHash) throw this.#reused();
         if (existing.status === 'COMPLETED') return revive(existing.response);
         // Running in another process: poll until it completes or the wait is over.
         if (performance.now() + pause > deadline) throw this.#inUse();
@@ -133,7 +131,7 @@ export class IdempotencyStore {
       }
       if (this.#running.has(id)) continue;
       let settle!: () => void;
-      this.#running.set(id, new Promise<void>((resolve) => (settle = resolve)));
+      this.#running.set(id, { requestHash, done: new Promise<void>((resolve) => (settle = resolve)) });
       try {
         if (!(await this.#claim(request, key, requestHash))) continue;
         return await this.#lead(request.scope, key, execute);
@@ -150,27 +148,33 @@ export class IdempotencyStore {
     execute: (claim: IdempotencyClaim) => Promise<Result>,
   ): Promise<Result> {
     let committed = false;
+    /** `complete` ran (in a transaction that may still fail), and `execute` returned (so it committed). */
+    let completing = false;
     let completed = false;
     const claim: IdempotencyClaim = {
       pointOfNoReturn: () => {
         committed = true;
       },
       complete: async (em, response) => {
+        const now = this.#clock();
+        // Kept for the retention period from the moment its result exists.
         await em.nativeUpdate(
           IdempotencyKey,
           { scope, key },
           {
             status: 'COMPLETED',
             response: JSON.parse(JSON.stringify(response)) as unknown,
-            completedAt: this.#clock(),
+            completedAt: now,
+            expiresAt: this.#expiry(now),
           },
         );
-        completed = true;
+        completing = true;
       },
     };
     try {
       const result = await execute(claim);
-      if (!completed) throw new Error('an idempotent operation returned without completing its key');
+      if (!completing) throw new Error('an idempotent operation returned without completing its key');
+      completed = true;
       return result;
     } catch (error) {
       if (!committed) {
@@ -185,12 +189,17 @@ export class IdempotencyStore {
     }
   }
 
-  /** Inserts the key as `IN_FLIGHT`; false when another request holds it. An expired key is taken over. */
+  /** Inserts the key as `IN_FLIGHT`; false when another request holds it. An expired completed key is taken over. */
   async #claim(request: IdempotentRequest, key: string, requestHash: string): Promise<boolean> {
     const now = this.#clock();
     const em = this.#orm.em.fork();
     await this.#pruneNow(em, now);
-    await em.nativeDelete(IdempotencyKey, { scope: request.scope, key, expiresAt: { $lte: now } });
+    await em.nativeDelete(IdempotencyKey, {
+      scope: request.scope,
+      key,
+      status: 'COMPLETED',
+      expiresAt: { $lte: now },
+    });
     const inserted = await em
       .createQueryBuilder(IdempotencyKey)
       .insert({
@@ -202,7 +211,7 @@ export class IdempotencyStore {
         response: null,
         createdAt: now,
         completedAt: null,
-        expiresAt: new Date(now.getTime() + this.#settings.retentionHours * 3_600_000),
+        expiresAt: this.#expiry(now),
       })
       .onConflict(['scope', 'key'])
       .ignore()
@@ -213,7 +222,7 @@ export class IdempotencyStore {
   async #pruneNow(em: EntityManager, now: Date): Promise<void> {
     if (performance.now() - this.#lastPrune < PRUNE_INTERVAL_MS && this.#lastPrune !== 0) return;
     this.#lastPrune = performance.now();
-    const pruned = await em.nativeDelete(IdempotencyKey, { expiresAt: { $lte: now } });
+    const pruned = await em.nativeDelete(IdempotencyKey, { status: 'COMPLETED', expiresAt: { $lte: now } });
     if (pruned > 0) this.#log.info({ pruned }, 'expired idempotency keys deleted');
   }
 
@@ -228,6 +237,17 @@ export class IdempotencyStore {
     ]);
     clearTimeout(timer);
     return outcome;
+  }
+
+  #expiry(from: Date): Date {
+    return new Date(from.getTime() + this.#settings.retentionHours * 3_600_000);
+  }
+
+  #reused(): DomainError {
+    return new DomainError(
+      IdempotencyError.IDEMPOTENCY_KEY_REUSED,
+      'This Idempotency-Key was used for a different request; use a new key for a new request.',
+    );
   }
 
   #inUse(): DomainError {

@@ -33,7 +33,12 @@ export type BillLineItemInput = z.infer<typeof billLineItemInput>;
 export const createBillInput = z.object({
   patientId: idSchema,
   appointmentId: idSchema.nullish().transform((id) => id ?? null),
-  lineItems: z.array(billLineItemInput).min(1, 'must have at least one item').max(50, 'must have at most 50 items'),
+  lineItems: z
+    .array(billLineItemInput)
+    .min(1, 'must have at least one item')
+    .max(50, 'must have at most 50 items')
+    // A bill of nothing could never be paid, nor leave ISSUED.
+    .refine((items) => items.some((item) => item.unitPrice > 0), 'must charge something (all unit prices are 0)'),
   note: textSchema(1000)
     .nullish()
     .transform((note) => note || null),

@@ -5,13 +5,17 @@
  * - `BillVoided` closes it; a payment that got in before the void (the two subgraphs decide apart) is refunded;
  * - `InsuranceClaimApproved` records the insurer's `INSURANCE` payment of the approved amount, at most what is left
  *   to pay, under the reference `CLAIM-<claim id>` (one per claim however often the event arrives);
- * - `AppointmentCancelled` in band `FREE` (more than 2 h ahead, SPEC §3) refunds in full what was paid for the
- *   appointment's bills.
+ * - `AppointmentCancelled` in band `FREE` (more than 2 h ahead, SPEC §3) closes the appointment's bills and refunds
+ *   in full what was paid for them.
+ *
+ * Refunds run inside the consumer's transaction, under the ledger's lock, so that a redelivered event finds them
+ * done; a refund that fails is logged and left to staff rather than retried (see `refundAll`).
  */
 import { principalOfEvent, type EventEnvelope } from '../../platform/events/envelope.ts';
 import type { EventHandler } from '../../platform/events/consumer.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
+import { DomainError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { Payment } from './payment.entity.ts';
 import {
@@ -25,7 +29,7 @@ import {
 } from './payment.events.ts';
 import { PaymentRepository } from './payment.repository.ts';
 import { refundable } from './payment.rules.ts';
-import type { Refunds } from './refunds.ts';
+import type { RefundService } from './refund.service.ts';
 
 /** Work done for an event acts as the event's actor, in its correlation. */
 const actorOfEvent = (event: EventEnvelope): Actor => ({
@@ -33,7 +37,7 @@ const actorOfEvent = (event: EventEnvelope): Actor => ({
   correlationId: event.correlationId,
 });
 
-export function ledgerHandlers(refunds: Refunds, logger: Logger) {
+export function ledgerHandlers(refunds: RefundService, logger: Logger) {
   const log = logger.child({ component: 'ledger' });
 
   const openLedger: EventHandler = async (em, event) => {
@@ -47,7 +51,11 @@ export function ledgerHandlers(refunds: Refunds, logger: Logger) {
     });
   };
 
-  /** Refunds whatever is left of every payment of a locked ledger's bill. */
+  /**
+   * Refunds whatever is left of every payment of a locked ledger's bill. A refund the processor refuses or leaves
+   * unanswered changes nothing (it throws before any write) and is logged for staff to repeat with `refundPayment`,
+   * so that it cannot undo the rest of the event's effect (the ledger closed).
+   */
   const refundAll = async (
     em: Parameters<EventHandler>[0],
     billId: string,
@@ -58,7 +66,15 @@ export function ledgerHandlers(refunds: Refunds, logger: Logger) {
     const ledger = await repository.ledgerForUpdate(billId);
     if (!ledger) return;
     for (const payment of await repository.refundablePaymentsOfBill(billId)) {
-      await refunds.refund(em, payment, ledger, refundable(payment), reason, actor);
+      try {
+        await refunds.refund(em, payment, ledger, refundable(payment), reason, actor);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        log.error(
+          { err: error, billId, paymentId: payment.id, reference: payment.reference },
+          'automatic refund failed: refund the payment by hand',
+        );
+      }
     }
   };
 
@@ -115,6 +131,9 @@ export function ledgerHandlers(refunds: Refunds, logger: Logger) {
     if (cancellation.band !== 'FREE') return;
     const ledgers = await new PaymentRepository(em).ledgersOfAppointmentForUpdate(cancellation.appointmentId);
     for (const ledger of ledgers) {
+      // Nothing is owed any more: the bill takes no further payment, and one still running is refunded as it settles.
+      ledger.status = 'VOID';
+      ledger.sequence += 1;
       await refundAll(
         em,
         ledger.billId,

@@ -3,7 +3,7 @@
  * payments racing for one balance, refunds, and the ledger's consumers (bill issued, voided, claim approved, free
  * cancellation). The service is built by the subgraph's own composition root, as a request would get it.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { newId } from '../../platform/db/base.entity.ts';
 import type { Orm } from '../../platform/db/orm.ts';
@@ -14,18 +14,39 @@ import { OutboxMessage } from '../../platform/events/outbox.entity.ts';
 import { IdempotencyKey } from '../../platform/idempotency/idempotency-key.entity.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { SubgraphRuntime } from '../../platform/subgraph.ts';
+import { eventually } from '../../platform/testing/graph.ts';
 import { openTestDatabase, type TestDatabaseHandle } from '../../platform/testing/orm.ts';
 import type { Context } from './context.ts';
 import { BillLedger, Payment } from './payment.entity.ts';
+import type { PaymentProvider } from './providers/payment-provider.ts';
 import { createSimulatedOnlineProvider, SIMULATED_TOKENS } from './providers/simulated-online.provider.ts';
 import { paymentsSubgraph } from './subgraph.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const online = createSimulatedOnlineProvider();
+/** How the processor misbehaves in a test: a cancellation that never answers, refunds it refuses. */
+const faults: { cancelHangs: boolean; refusesRefunds: boolean; chargeWaitsFor: Promise<void> | null } = {
+  cancelHangs: false,
+  refusesRefunds: false,
+  chargeWaitsFor: null,
+};
+const processor: PaymentProvider = {
+  name: 'faulty-simulated-online',
+  charge: async (request, signal) => {
+    await faults.chargeWaitsFor;
+    return online.charge(request, signal);
+  },
+  refund: async (request, signal) =>
+    faults.refusesRefunds ? { outcome: 'REFUSED', message: 'Refunds are down.' } : online.refund(request, signal),
+  cancel: (reference, signal) =>
+    faults.cancelHangs
+      ? new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))))
+      : online.cancel(reference, signal),
+};
 const definition = paymentsSubgraph({
   idempotency: { retentionHours: 24, waitMs: 300 },
   providerTimeoutMs: 1_000,
-  onlineProvider: online,
+  onlineProvider: processor,
 });
 
 let handle: TestDatabaseHandle;
@@ -46,6 +67,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await handle?.close();
+});
+afterEach(() => {
+  Object.assign(faults, { cancelHangs: false, refusesRefunds: false, chargeWaitsFor: null });
 });
 
 const billing: Principal = { userId: newId(), roles: ['BILLING'] };
@@ -164,9 +188,7 @@ describe('payBill under an idempotency key', () => {
     };
     const first = as(billing, key).payments.pay(input);
     // The first request has reserved the amount once its payment row exists.
-    for (let tries = 0; (await paymentsOf(bill.billId)).length === 0 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await eventually(async () => (await paymentsOf(bill.billId)).length === 1);
     expect(await codeOf(as(billing, key).payments.pay(input))).toBe('IDEMPOTENCY_KEY_IN_USE');
     const failed = await first;
     expect(failed).toMatchObject({ status: 'FAILED', failureCode: 'PROVIDER_TIMEOUT' });
@@ -312,10 +334,12 @@ describe("the ledger's consumers", () => {
       payer: 'Acme Health',
       approvedAmount: { amount: 7_000, currency: 'USD' },
     };
-    const { event } = deliver('billing-events', 'InsuranceClaimApproved', bill.billId, claim);
+    const first = deliver('billing-events', 'InsuranceClaimApproved', bill.billId, claim);
+    expect(await first.outcome).toBe('handled');
     // The same claim arriving again under a new event id (a re-published event) pays nothing more.
-    deliver('billing-events', 'InsuranceClaimApproved', bill.billId, claim);
-    await consumers.get('billing-events')!.handle('billing-events', event);
+    expect(await deliver('billing-events', 'InsuranceClaimApproved', bill.billId, claim).outcome).toBe('handled');
+    // And the same event redelivered is a duplicate.
+    expect(await consumers.get('billing-events')!.handle('billing-events', first.event)).toBe('duplicate');
     const insurance = (await paymentsOf(bill.billId)).filter((payment) => payment.method === 'INSURANCE');
     expect(insurance).toHaveLength(1);
     expect(insurance[0]).toMatchObject({ amount: 6_000, status: 'SUCCEEDED', reference: `CLAIM-${claim.claimId}` });
@@ -349,5 +373,63 @@ describe("the ledger's consumers", () => {
     expect((await paymentsOf(freeBill.billId)).map((payment) => payment.status)).toEqual(['REFUNDED', 'REFUNDED']);
     expect(await ledger(freeBill.billId)).toMatchObject({ paidAmount: 0, refundedAmount: 5_000 });
     expect((await ledger(lateBill.billId)).paidAmount).toBe(5_000);
+  });
+});
+
+describe('when the processor fails us', () => {
+  it('keeps a charge it neither answered nor let us cancel PENDING, holding its amount and its key', async () => {
+    faults.cancelHangs = true;
+    const bill = await issuedBill(5_000);
+    const key = newId();
+    const input = {
+      billId: bill.billId,
+      amount: 5_000,
+      method: 'ONLINE' as const,
+      paymentToken: SIMULATED_TOKENS.TIMEOUT,
+    };
+    expect(await codeOf(as(billing, key).payments.pay(input))).toBe('PAYMENT_OUTCOME_UNKNOWN');
+    expect((await paymentsOf(bill.billId)).map((payment) => payment.status)).toEqual(['PENDING']);
+    expect(await ledger(bill.billId)).toMatchObject({ reservedAmount: 5_000, paidAmount: 0 });
+    // Neither a retry under the key nor another payment can charge again while the outcome is unknown.
+    expect(await codeOf(as(billing, key).payments.pay(input))).toBe('IDEMPOTENCY_KEY_IN_USE');
+    const other = as(billing).payments.pay({ ...input, paymentToken: 'tok_visa' });
+    expect(await codeOf(other)).toBe('OVERPAYMENT');
+  });
+
+  it('refunds a charge that succeeded on a bill voided while it ran', async () => {
+    const bill = await issuedBill(2_000);
+    let answer!: () => void;
+    faults.chargeWaitsFor = new Promise((resolve) => (answer = resolve));
+    const paying = as(billing).payments.pay({
+      billId: bill.billId,
+      amount: 2_000,
+      method: 'ONLINE',
+      paymentToken: 'tok_visa',
+    });
+    // The amount is reserved and the processor is thinking when the bill is voided.
+    await eventually(async () => (await paymentsOf(bill.billId)).length === 1);
+    expect(await deliver('billing-events', 'BillVoided', bill.billId, { billId: bill.billId }).outcome).toBe('handled');
+    answer();
+    const paid = await paying;
+    await eventually(async () => (await ledger(bill.billId)).refundedAmount === 2_000);
+    expect(await ledger(bill.billId)).toMatchObject({ status: 'VOID', paidAmount: 0, reservedAmount: 0 });
+    expect(online.charges().find((charge) => charge.reference === paid.reference)?.refunded).toBe(2_000);
+  });
+
+  it('closes a voided bill even when the processor refuses its refund, leaving the payment for staff', async () => {
+    const bill = await issuedBill(1_500);
+    await as(billing).payments.pay({ billId: bill.billId, amount: 1_500, method: 'ONLINE', paymentToken: 'tok_visa' });
+    faults.refusesRefunds = true;
+    expect(await deliver('billing-events', 'BillVoided', bill.billId, { billId: bill.billId }).outcome).toBe('handled');
+    expect(await ledger(bill.billId)).toMatchObject({ status: 'VOID', paidAmount: 1_500 });
+    expect((await paymentsOf(bill.billId))[0]!.status).toBe('SUCCEEDED');
+  });
+
+  it('closes the bills of an appointment cancelled more than 2 h ahead to further payments', async () => {
+    const appointmentId = newId();
+    const bill = await issuedBill(4_000, { appointmentId });
+    await deliver('appointment-events', 'AppointmentCancelled', appointmentId, { appointmentId, band: 'FREE' }).outcome;
+    const late = as(billing).payments.pay({ billId: bill.billId, amount: 100, method: 'CASH', paymentToken: null });
+    expect(await codeOf(late)).toBe('BILL_VOID');
   });
 });

@@ -18,8 +18,10 @@ export const PaymentError = {
   BILL_VOID: 'BILL_VOID',
   PAYMENT_NOT_REFUNDABLE: 'PAYMENT_NOT_REFUNDABLE',
   REFUND_EXCEEDS_PAYMENT: 'REFUND_EXCEEDS_PAYMENT',
-  /** The processor refused or did not answer a refund; nothing was refunded. */
+  /** The processor refused a refund, or did not answer (then repeating the same refund settles it). */
   PAYMENT_PROVIDER_ERROR: 'PAYMENT_PROVIDER_ERROR',
+  /** The processor did not answer a charge and it could not be cancelled: the payment stays PENDING. */
+  PAYMENT_OUTCOME_UNKNOWN: 'PAYMENT_OUTCOME_UNKNOWN',
   /** No processor is configured for the method (online payments in production without a real processor). */
   PAYMENT_METHOD_UNAVAILABLE: 'PAYMENT_METHOD_UNAVAILABLE',
 } as const;

@@ -35,7 +35,7 @@ import {
   type PaymentProviders,
   type ProviderCall,
 } from './providers/payment-provider.ts';
-import type { Refunds } from './refunds.ts';
+import type { RefundService } from './refund.service.ts';
 
 export interface PaymentServiceDependencies {
   em: EntityManager;
@@ -44,7 +44,7 @@ export interface PaymentServiceDependencies {
   idempotencyKey: string | null;
   clock: () => Date;
   providers: PaymentProviders;
-  refunds: Refunds;
+  refunds: RefundService;
   idempotency: IdempotencyStore;
   /** Deadline of one call to a payment provider, in milliseconds. */
   providerTimeoutMs: number;
@@ -112,13 +112,25 @@ export class PaymentService {
             signal,
           ),
         );
-        if (call.kind === 'timed-out') {
+        if (call.kind !== 'answered') {
+          // No answer (or an error) leaves the outcome unknown: only a confirmed cancellation makes it "not charged".
           const cancelled = await callProvider(timeoutMs, (signal) => provider.cancel(payment.reference, signal));
           if (cancelled.kind !== 'answered') {
-            this.#deps.logger.error({ reference: payment.reference }, 'an unanswered charge could not be cancelled');
+            this.#deps.logger.error(
+              { paymentId: payment.id, reference: payment.reference },
+              'charge outcome unknown: the payment stays PENDING, holding its amount, until it is reconciled',
+            );
+            throw new DomainError(
+              PaymentError.PAYMENT_OUTCOME_UNKNOWN,
+              'The payment processor did not answer and the charge could not be cancelled. The payment stays ' +
+                'pending until the hospital reconciles it with the processor: do not pay again.',
+              { paymentId: payment.id, reference: payment.reference },
+            );
           }
         }
-        return this.#settle(payment, call, claim);
+        const settled = await this.#settle(payment, call, claim);
+        if (settled.refundNow) await this.#refundVoided(settled.record);
+        return settled.record;
       },
       revivePaymentRecord,
     );
@@ -203,8 +215,16 @@ export class PaymentService {
     });
   }
 
-  /** Step 3: the charge's outcome recorded with its event and the key's result. */
-  #settle(pending: Payment, call: ProviderCall<ChargeResult>, claim: IdempotencyClaim): Promise<PaymentRecord> {
+  /**
+   * Step 3: the charge's outcome recorded with its event and the key's result. `refundNow`: the bill was voided
+   * while the charge ran, so the money is to go straight back (after this commit, so that a refused refund cannot
+   * undo the record of the charge).
+   */
+  #settle(
+    pending: Payment,
+    call: ProviderCall<ChargeResult>,
+    claim: IdempotencyClaim,
+  ): Promise<{ record: PaymentRecord; refundNow: boolean }> {
     return this.#deps.em.fork().transactional(async (em) => {
       const repository = new PaymentRepository(em);
       const ledger = await repository.ledgerForUpdate(pending.billId);
@@ -221,17 +241,6 @@ export class PaymentService {
           aggregateId: payment.billId,
           payload: paymentEventPayload(payment, ledger),
         });
-        if (ledger.status === 'VOID') {
-          // The bill was voided while the charge ran: nothing is owed, so the money goes straight back.
-          await this.#deps.refunds.refund(
-            em,
-            payment,
-            ledger,
-            payment.amount,
-            'The bill was voided.',
-            this.#deps.actor,
-          );
-        }
       } else {
         const failure = failureOf(call);
         if (call.kind === 'failed') this.#deps.logger.error({ err: call.error }, 'payment provider failed');
@@ -251,8 +260,34 @@ export class PaymentService {
       }
       const record = paymentRecordOf(payment);
       await claim.complete(em, record);
-      return record;
+      return { record, refundNow: payment.status === 'SUCCEEDED' && ledger.status === 'VOID' };
     });
+  }
+
+  /** Gives back a payment that succeeded on a bill voided meanwhile; a refused refund is logged for staff. */
+  async #refundVoided(record: PaymentRecord): Promise<void> {
+    await this.#deps.em
+      .fork()
+      .transactional(async (em) => {
+        const repository = new PaymentRepository(em);
+        const ledger = await repository.ledgerForUpdate(record.billId);
+        const payment = await repository.findPayment(record.id);
+        if (!ledger || !payment || refundable(payment) === 0) return;
+        await this.#deps.refunds.refund(
+          em,
+          payment,
+          ledger,
+          refundable(payment),
+          'The bill was voided.',
+          this.#deps.actor,
+        );
+      })
+      .catch((error: unknown) =>
+        this.#deps.logger.error(
+          { err: error, paymentId: record.id },
+          'a payment on a voided bill could not be refunded: refund it by hand',
+        ),
+      );
   }
 }
 

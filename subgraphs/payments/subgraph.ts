@@ -28,7 +28,7 @@ import { PaymentService } from './payment.service.ts';
 import { createDeskProvider } from './providers/desk.provider.ts';
 import type { PaymentProvider, PaymentProviders } from './providers/payment-provider.ts';
 import { createSimulatedOnlineProvider } from './providers/simulated-online.provider.ts';
-import { Refunds } from './refunds.ts';
+import { RefundService } from './refund.service.ts';
 import { resolvers } from './resolvers/index.ts';
 
 /** The payments subgraph's own environment variables. */
@@ -71,7 +71,7 @@ export function paymentSettings(env: z.infer<z.ZodObject<typeof paymentsEnv>>, p
 export function paymentsSubgraph(settings: PaymentSettings): SubgraphDefinition<Context> {
   const desk = createDeskProvider();
   const providers: PaymentProviders = { CASH: desk, CARD: desk, INSURANCE: desk, ONLINE: settings.onlineProvider };
-  const refunds = new Refunds(providers, settings.providerTimeoutMs);
+  const refunds = new RefundService(providers, settings.providerTimeoutMs);
   // One store per running subgraph: repeats of a request in this process wait on it in memory.
   const stores = new WeakMap<Orm, IdempotencyStore>();
   const storeOf = ({ orm, deps }: SubgraphRuntime): IdempotencyStore => {

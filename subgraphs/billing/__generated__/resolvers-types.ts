@@ -199,7 +199,8 @@ export type Mutation = {
    * Issues a bill of manual line items (e.g. a procedure, a medicine, a lab test) to a patient, optionally for one of
    * their appointments, in the hospital's currency. Tax is 5 % of the subtotal, rounded half up to the minor unit
    * (SPEC §4). Event `BillIssued`. Errors: `BAD_USER_INPUT` (no line items or more than 50, a quantity outside
-   * 1–1000, a unit price outside 0–100,000,000 minor units, a total above 2,147,483,647 minor units, an unknown or
+   * 1–1000, a unit price outside 0–100,000,000 minor units, nothing but free items, a total above 2,147,483,647 minor
+   * units, an unknown or
    * archived patient, an appointment billing does not know (yet: it learns of appointments from their events) or of
    * another patient).
    */
@@ -221,7 +222,8 @@ export type Mutation = {
   submitInsuranceClaim: InsuranceClaim;
   /**
    * Voids an `ISSUED` bill nobody has paid anything of: `VOID`, nothing owed. Event `BillVoided`. A bill with a
-   * payment is refunded instead (`refundPayment`). Errors: `NOT_FOUND`, `BILL_ALREADY_PAID` (a payment was
+   * payment is refunded instead (`refundPayment`). Billing learns of payments from their events: a payment made a moment
+   * before the void is refunded automatically by the payments subgraph. Errors: `NOT_FOUND`, `BILL_ALREADY_PAID` (a payment was
    * recorded, or an insurance claim was approved), `BILL_VOID` (voided before).
    */
   voidBill: Bill;

@@ -52,7 +52,10 @@ export type Mutation = {
    * `IDEMPOTENCY_KEY_REUSED` (the key was used for another request), `IDEMPOTENCY_KEY_IN_USE` (a request with the key
    * is still being processed), `NOT_FOUND` (no such bill here yet: a bill is payable a moment after it is issued),
    * `FORBIDDEN` (someone else's bill, or a patient recording a method other than `ONLINE`), `BILL_VOID`,
-   * `OVERPAYMENT` (more than the balance due, counting payments still in progress).
+   * `OVERPAYMENT` (more than the balance due, counting payments still in progress), `PAYMENT_METHOD_UNAVAILABLE` (no
+   * processor takes the method here, e.g. `ONLINE` in production without one), `PAYMENT_OUTCOME_UNKNOWN` (the processor
+   * did not answer and the charge could not be cancelled: the payment stays `PENDING`, holding its amount, until the
+   * hospital reconciles it; the key stays in use), `CONFLICT` (a receipt reference collided; retry with a new key).
    */
   payBill: Payment;
   /**
@@ -61,8 +64,9 @@ export type Mutation = {
    * `PARTIALLY_PAID`, or `REFUNDED` once nothing paid remains.
    * Errors: `BAD_USER_INPUT` (no key, an amount below 1), `IDEMPOTENCY_KEY_REUSED`, `IDEMPOTENCY_KEY_IN_USE`,
    * `NOT_FOUND`, `PAYMENT_NOT_REFUNDABLE` (the payment did not succeed, or was refunded in full),
-   * `REFUND_EXCEEDS_PAYMENT` (more than what is left of the payment), `PAYMENT_PROVIDER_ERROR` (the processor refused
-   * or did not answer; nothing was refunded).
+   * `REFUND_EXCEEDS_PAYMENT` (more than what is left of the payment), `PAYMENT_METHOD_UNAVAILABLE`,
+   * `PAYMENT_PROVIDER_ERROR` (the processor refused: nothing was refunded; or did not answer: repeat the same refund,
+   * same amount, under a new key to settle it: the processor sees the same refund reference and never pays twice).
    */
   refundPayment: Payment;
 };

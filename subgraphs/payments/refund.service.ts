@@ -3,8 +3,9 @@
  * took it, then the payment, the ledger and a `PaymentRefunded` event in one commit. Used by `refundPayment` and by
  * the automatic refunds (a bill voided while paid, a free cancellation of a paid appointment).
  *
- * A refund's processor reference is `<payment reference>-R<n>`, n counting the payment's refunds: a refund whose
- * commit failed is retried under the same reference, which the processor answers without paying twice.
+ * A refund's processor reference is `<payment reference>-R<n>-<amount>`, n counting the payment's refunds: a refund
+ * that timed out or whose commit failed, repeated with the same amount, reaches the processor under the same
+ * reference, which it answers without paying twice; a different amount is a different refund.
  */
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { DomainError } from '../../platform/errors.ts';
@@ -22,12 +23,14 @@ import {
 } from './providers/payment-provider.ts';
 
 function refusal(call: ProviderCall<RefundResult>): string {
-  if (call.kind === 'timed-out') return 'did not answer in time';
-  if (call.kind === 'failed') return 'could not be reached';
-  return call.answer.outcome === 'REFUSED' ? `refused: ${call.answer.message}` : 'answered';
+  const unknown = 'so whether it refunded is unknown: repeat the same refund (same amount) to settle it';
+  if (call.kind === 'timed-out') return `The payment processor did not answer in time, ${unknown}.`;
+  if (call.kind === 'failed') return `The payment processor could not be reached, ${unknown}.`;
+  const why = call.answer.outcome === 'REFUSED' ? call.answer.message : 'unexpected answer';
+  return `The payment processor refused the refund (${why}); nothing was refunded.`;
 }
 
-export class Refunds {
+export class RefundService {
   readonly #providers: PaymentProviders;
   readonly #timeoutMs: number;
 
@@ -67,7 +70,7 @@ export class Refunds {
         `No processor is configured for ${payment.method}.`,
       );
     }
-    const reference = `${payment.reference}-R${payment.refundCount + 1}`;
+    const reference = `${payment.reference}-R${payment.refundCount + 1}-${amount}`;
     const call = await callProvider(this.#timeoutMs, (signal) =>
       provider.refund(
         {
@@ -81,10 +84,7 @@ export class Refunds {
       ),
     );
     if (call.kind !== 'answered' || call.answer.outcome === 'REFUSED') {
-      throw new DomainError(
-        PaymentError.PAYMENT_PROVIDER_ERROR,
-        `The payment processor ${refusal(call)}; nothing was refunded.`,
-      );
+      throw new DomainError(PaymentError.PAYMENT_PROVIDER_ERROR, refusal(call));
     }
 
     payment.refundedAmount += amount;
