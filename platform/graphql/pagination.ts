@@ -15,6 +15,12 @@ export interface PageArgs {
   after?: string | null;
 }
 
+/** The `first`/`after` arguments of a list field, absent ones as null. */
+export const pageArgs = (args: PageArgs): { first: number | null; after: string | null } => ({
+  first: args.first ?? null,
+  after: args.after ?? null,
+});
+
 /** A validated page request: read `limit + 1` rows to learn whether there is a next page. */
 export interface PageRequest {
   limit: number;

@@ -4,6 +4,7 @@
  * `amount` an integer in minor units of the ISO 4217 `currency`.
  */
 import { z } from 'zod';
+import { moneyPayloadSchema } from '../../platform/money.ts';
 
 export const BILLING_TOPIC = 'billing-events';
 
@@ -65,8 +66,6 @@ export interface InsuranceClaimPayload {
   approvedAmount: MoneyPayload | null;
 }
 
-const money = z.object({ amount: z.number().int().nonnegative(), currency: z.string().length(3) });
-
 /** Every `appointment-events` event this subgraph reads: the appointment after the change. */
 export const appointmentPayload = z.object({
   appointmentId: z.uuid(),
@@ -74,7 +73,7 @@ export const appointmentPayload = z.object({
   doctorId: z.uuid(),
   startsAt: z.iso.datetime(),
   status: z.string(),
-  consultationFee: money,
+  consultationFee: moneyPayloadSchema,
   imported: z.boolean().default(false),
 });
 
@@ -83,11 +82,11 @@ export type AppointmentPayload = z.infer<typeof appointmentPayload>;
 /** `AppointmentCancelled`: `band` `FREE` owes nothing (anything paid is refunded), `LATE` owes `feeOwed`. */
 export const appointmentCancelledPayload = appointmentPayload.extend({
   band: z.enum(['FREE', 'LATE']),
-  feeOwed: money,
+  feeOwed: moneyPayloadSchema,
 });
 
 /** `AppointmentMarkedNoShow`: the whole fee is owed (`feeOwed`). */
-export const appointmentNoShowPayload = appointmentPayload.extend({ feeOwed: money });
+export const appointmentNoShowPayload = appointmentPayload.extend({ feeOwed: moneyPayloadSchema });
 
 /** `PatientRegistered` / `PatientUpdated` / `PatientArchived` from `patient-events`. */
 export const patientChangedPayload = z.object({

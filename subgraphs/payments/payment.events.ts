@@ -5,6 +5,7 @@
  * Money is `{ amount, currency }`, `amount` an integer in minor units.
  */
 import { z } from 'zod';
+import { moneyPayloadSchema } from '../../platform/money.ts';
 
 export const PAYMENT_TOPIC = 'payment-events';
 
@@ -50,14 +51,12 @@ export interface PaymentRefundedPayload extends PaymentEventPayload {
   reason: string | null;
 }
 
-const money = z.object({ amount: z.number().int().nonnegative(), currency: z.string().length(3) });
-
 /** `BillIssued` from `billing-events`: opens the bill's ledger. */
 export const billIssuedPayload = z.object({
   billId: z.uuid(),
   patientId: z.uuid(),
   appointmentId: z.uuid().nullable(),
-  total: money,
+  total: moneyPayloadSchema,
 });
 
 /** `BillVoided` from `billing-events`: nothing more can be paid. */
@@ -68,7 +67,7 @@ export const claimApprovedPayload = z.object({
   claimId: z.uuid(),
   billId: z.uuid(),
   payer: z.string(),
-  approvedAmount: money,
+  approvedAmount: moneyPayloadSchema,
 });
 
 /** `AppointmentCancelled` from `appointment-events`: band `FREE` refunds in full what was paid for it. */

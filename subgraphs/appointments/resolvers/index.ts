@@ -1,6 +1,8 @@
 /** Resolvers of the appointments subgraph: parse the input, call the service, shape the result. */
 import { z } from 'zod';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
+import { money } from '../../../platform/money.ts';
+import { pageArgs } from '../../../platform/graphql/pagination.ts';
 import { dateSchema, identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import {
@@ -14,18 +16,13 @@ import {
 import { APPOINTMENT_STATUSES } from '../appointment.rules.ts';
 
 const statusList = z.array(z.enum(APPOINTMENT_STATUSES)).nullish();
-const page = (args: { first?: number | null; after?: string | null }) => ({
-  first: args.first ?? null,
-  after: args.after ?? null,
-});
-const money = (amount: number, currency: string) => ({ amount, currency });
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
     appointment: (_root, args, { appointments }) => appointments.get(parseInput(idSchema, args.id, 'id')),
     appointments: (_root, args, { appointments }) =>
-      appointments.list(parseInput(appointmentFilterInput, args.filter ?? {}, 'filter'), page(args)),
+      appointments.list(parseInput(appointmentFilterInput, args.filter ?? {}, 'filter'), pageArgs(args)),
     appointmentsByIdentifier: (_root, args, { appointments }) => {
       const lookup = parseInput(identifierLookupSchema, args, '');
       return appointments.byIdentifiers(lookup.system, lookup.values);
@@ -77,7 +74,7 @@ export const resolvers: Resolvers = {
     appointments: (patient, args, { appointments }) =>
       appointments.list(
         { patientId: patient.id, status: parseInput(statusList, args.status, 'status') ?? null },
-        page(args),
+        pageArgs(args),
       ),
   },
   Doctor: {
@@ -88,7 +85,7 @@ export const resolvers: Resolvers = {
           { doctorId: doctor.id, from: args.from, to: args.to, status: args.status },
           '',
         ),
-        page(args),
+        pageArgs(args),
       ),
     availableSlots: (doctor, args, { bookings }) =>
       bookings.availableSlots(doctor.id, parseInput(dateSchema, args.date, 'date')),

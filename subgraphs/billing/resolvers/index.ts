@@ -1,5 +1,7 @@
 /** Resolvers of the billing subgraph: parse the input, call the service, shape the result. */
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
+import { money } from '../../../platform/money.ts';
+import { pageArgs } from '../../../platform/graphql/pagination.ts';
 import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import {
@@ -12,17 +14,12 @@ import {
 } from '../bill.inputs.ts';
 import { AUTOMATIC_KINDS } from '../bill.rules.ts';
 
-const page = (args: { first?: number | null; after?: string | null }) => ({
-  first: args.first ?? null,
-  after: args.after ?? null,
-});
-const money = (amount: number, currency: string) => ({ amount, currency });
-
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
     bill: (_root, args, { bills }) => bills.get(parseInput(idSchema, args.id, 'id')),
-    bills: (_root, args, { bills }) => bills.list(parseInput(billFilterInput, args.filter ?? {}, 'filter'), page(args)),
+    bills: (_root, args, { bills }) =>
+      bills.list(parseInput(billFilterInput, args.filter ?? {}, 'filter'), pageArgs(args)),
   },
   Mutation: {
     createBill: (_root, args, { bills }) => bills.create(parseInput(createBillInput, args.input)),
@@ -64,7 +61,7 @@ export const resolvers: Resolvers = {
   },
   Patient: {
     bills: (patient, args, { bills }) =>
-      bills.listOfPatient(patient.id, parseInput(billStatusList, args.status, 'status') ?? null, page(args)),
+      bills.listOfPatient(patient.id, parseInput(billStatusList, args.status, 'status') ?? null, pageArgs(args)),
   },
   Appointment: {
     bill: async (appointment, _args, { bills, loaders }) => {

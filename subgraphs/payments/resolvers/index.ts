@@ -1,11 +1,10 @@
 /** Resolvers of the payments subgraph: parse the input, call the service, shape the result. */
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
+import { money } from '../../../platform/money.ts';
 import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { BillReference, Context } from '../context.ts';
 import { payBillInput, refundPaymentInput } from '../payment.inputs.ts';
-
-const money = (amount: number, currency: string) => ({ amount, currency });
 
 /** The bill's ledger, once the caller is known to be allowed to see it (null: the bill is not payable here yet). */
 async function ledgerOf(bill: BillReference, { loaders, payments }: Context) {
