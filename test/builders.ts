@@ -9,6 +9,7 @@ import type { Graph } from '../embedded/graph.ts';
 import { DoctorReplica, PatientReplica } from '../subgraphs/appointments/appointment.entity.ts';
 import { AppointmentReplica, PatientReplica as BillingPatientReplica } from '../subgraphs/billing/bill.entity.ts';
 import { KnownDoctor } from '../subgraphs/identity/user.entity.ts';
+import { BillLedger } from '../subgraphs/payments/payment.entity.ts';
 import type { EventEnvelope } from '../platform/events/envelope.ts';
 
 const unique = () => randomUUID().slice(0, 8);
@@ -107,6 +108,12 @@ export async function untilBillable(
     const appointments = await em.count(AppointmentReplica, { appointmentId: { $in: ids.appointmentIds ?? [] } });
     return patients === (ids.patientIds?.length ?? 0) && appointments === (ids.appointmentIds?.length ?? 0);
   });
+}
+
+/** Waits until payments knows a bill (it opens the bill's ledger from `BillIssued`), so that it can be paid. */
+export async function untilPayable(graph: Graph, billId: string): Promise<void> {
+  const payments = subgraphOf(graph, 'payments');
+  await eventually(async () => (await payments.runtime.orm.em.fork().count(BillLedger, { billId })) === 1);
 }
 
 /** Registers patients (through `admin`) and waits until they can be booked. */

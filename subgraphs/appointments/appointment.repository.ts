@@ -1,6 +1,7 @@
 /** Queries of the appointments subgraph, named by intent. */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
+import { applyReplica } from '../../platform/db/replica.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { Appointment, DoctorReplica, PatientReplica } from './appointment.entity.ts';
 import type { AppointmentFilter } from './appointment.inputs.ts';
@@ -107,22 +108,12 @@ export class AppointmentRepository {
   }
 
   /** Applies a doctor event to the read model, unless a newer one was applied already. */
-  async upsertDoctor(replica: DoctorReplica): Promise<void> {
-    const existing = await this.#em.findOne(DoctorReplica, { doctorId: replica.doctorId });
-    if (!existing) {
-      this.#em.create(DoctorReplica, replica);
-    } else if (existing.asOf <= replica.asOf) {
-      this.#em.assign(existing, replica);
-    }
+  upsertDoctor(replica: DoctorReplica): Promise<void> {
+    return applyReplica(this.#em, DoctorReplica, { doctorId: replica.doctorId }, replica);
   }
 
   /** Applies a patient event to the read model, unless a newer one was applied already. */
-  async upsertPatient(replica: PatientReplica): Promise<void> {
-    const existing = await this.#em.findOne(PatientReplica, { patientId: replica.patientId });
-    if (!existing) {
-      this.#em.create(PatientReplica, replica);
-    } else if (existing.asOf <= replica.asOf) {
-      this.#em.assign(existing, replica);
-    }
+  upsertPatient(replica: PatientReplica): Promise<void> {
+    return applyReplica(this.#em, PatientReplica, { patientId: replica.patientId }, replica);
   }
 }

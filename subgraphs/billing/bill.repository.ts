@@ -1,6 +1,7 @@
 /** Queries of the billing subgraph, named by intent. */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
+import { applyReplica } from '../../platform/db/replica.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { AppointmentReplica, Bill, BillLineItem, InsuranceClaim, PatientReplica } from './bill.entity.ts';
 import type { BillKind, BillStatus, ClaimStatus } from './bill.rules.ts';
@@ -126,22 +127,12 @@ export class BillRepository {
   }
 
   /** Applies a patient event to the read model, unless a newer one was applied already. */
-  async upsertPatient(replica: PatientReplica): Promise<void> {
-    const existing = await this.#em.findOne(PatientReplica, { patientId: replica.patientId });
-    if (!existing) {
-      this.#em.create(PatientReplica, replica);
-    } else if (existing.asOf <= replica.asOf) {
-      this.#em.assign(existing, replica);
-    }
+  upsertPatient(replica: PatientReplica): Promise<void> {
+    return applyReplica(this.#em, PatientReplica, { patientId: replica.patientId }, replica);
   }
 
   /** Applies an appointment event to the read model, unless a newer one was applied already. */
-  async upsertAppointment(replica: AppointmentReplica): Promise<void> {
-    const existing = await this.#em.findOne(AppointmentReplica, { appointmentId: replica.appointmentId });
-    if (!existing) {
-      this.#em.create(AppointmentReplica, replica);
-    } else if (existing.asOf <= replica.asOf) {
-      this.#em.assign(existing, replica);
-    }
+  upsertAppointment(replica: AppointmentReplica): Promise<void> {
+    return applyReplica(this.#em, AppointmentReplica, { appointmentId: replica.appointmentId }, replica);
   }
 }

@@ -16,6 +16,7 @@ import { BILLING_TOPIC, BillingEvent, type BillEventPayload, type BillVoidedPayl
 import type { BillFilter, CreateBillInput } from './bill.inputs.ts';
 import { BillRepository, type BillQuery } from './bill.repository.ts';
 import {
+  AUTOMATIC_KINDS,
   billingYear,
   exceedsMoneyLimit,
   formatBillNumber,
@@ -207,6 +208,17 @@ export class BillService {
   /** @throws ForbiddenError unless the caller may read `bill` (SPEC §2). */
   authorizeRead(bill: Pick<Bill, 'patientId'>): void {
     if (!mayReadBill(this.#actor.principal, bill)) throw new ForbiddenError('You may not read this bill.');
+  }
+
+  /**
+   * The bill that charges an appointment itself, among `bills` (all of the appointment's, oldest first): its
+   * automatic bill. An appointment has at most one (completed, late-cancelled and no-show exclude one another); the
+   * newest should there be more. @throws ForbiddenError when it is someone else's.
+   */
+  automaticOf(bills: readonly Bill[]): Bill | null {
+    const bill = bills.filter((candidate) => AUTOMATIC_KINDS.includes(candidate.kind)).at(-1) ?? null;
+    if (bill) this.authorizeRead(bill);
+    return bill;
   }
 
   /** `bills` after `authorizeRead` of each. @throws ForbiddenError when any is someone else's. */

@@ -65,6 +65,15 @@ export function reservationViolation(ledger: LedgerState, amount: number): Payme
   return null;
 }
 
+/**
+ * What is still owed on a bill of `total` minor units (`Bill.balanceDue`): the total less what was paid, nothing on
+ * a void bill.
+ */
+export function balanceDue(total: number, ledger: { status: 'OPEN' | 'VOID'; paidAmount: number } | null): number {
+  if (ledger?.status === 'VOID') return 0;
+  return total - (ledger?.paidAmount ?? 0);
+}
+
 /** What is left to refund of a payment, in minor units (0 unless it succeeded). */
 export function refundable(payment: { status: PaymentStatus; amount: number; refundedAmount: number }): number {
   if (payment.status !== 'SUCCEEDED' && payment.status !== 'PARTIALLY_REFUNDED') return 0;

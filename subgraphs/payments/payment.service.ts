@@ -160,7 +160,7 @@ export class PaymentService {
             em,
             payment,
             ledger,
-            input.amount ?? Math.max(refundable(payment), 1),
+            input.amount ?? refundable(payment),
             input.reason,
             this.#deps.actor,
           );

@@ -12,8 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { GraphClient, GraphResponse } from '../../platform/graphql/client.ts';
-import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
-import { BillLedger } from '../../subgraphs/payments/payment.entity.ts';
+import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
 import {
   aDepartment,
   aDoctor,
@@ -26,6 +25,7 @@ import {
   untilBillable,
   untilBookable,
   untilLinkable,
+  untilPayable,
   type Department,
   type Doctor,
 } from '../builders.ts';
@@ -126,11 +126,8 @@ async function aBill(patientId: string): Promise<string> {
     'mutation($input: CreateBillInput!) { createBill(input: $input) { id } }',
     { input: { patientId, lineItems: [{ description: 'Blood panel', unitPrice: 1_000 }] } },
   );
-  const billId = data.createBill.id;
-  await eventually(
-    async () => (await subgraphOf(graph, 'payments').runtime.orm.em.fork().count(BillLedger, { billId })) === 1,
-  );
-  return billId;
+  await untilPayable(graph, data.createBill.id);
+  return data.createBill.id;
 }
 
 const billField = async (id: string, field: string) =>

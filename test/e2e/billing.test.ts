@@ -7,8 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { GraphClient, GraphResponse } from '../../platform/graphql/client.ts';
-import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
-import { BillLedger } from '../../subgraphs/payments/payment.entity.ts';
+import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
 import {
   createSimulatedOnlineProvider,
   SIMULATED_TOKENS,
@@ -22,6 +21,7 @@ import {
   slotAt,
   untilBillable,
   untilBookable,
+  untilPayable,
 } from '../builders.ts';
 
 /** The processor behind `ONLINE` payments, kept here so the tests can see what it really charged. */
@@ -114,15 +114,9 @@ async function aManualBill(patientId: string, unitPrice: number, appointmentId?:
       },
     },
   );
-  await untilPayable(data.createBill.id);
+  await untilPayable(graph, data.createBill.id);
   return data.createBill;
 }
-
-/** Payments learns of a bill from `BillIssued`; until then the bill is not payable there. */
-const untilPayable = (billId: string) =>
-  eventually(
-    async () => (await subgraphOf(graph, 'payments').runtime.orm.em.fork().count(BillLedger, { billId })) === 1,
-  );
 
 async function aPatient() {
   const patient = await aSignedUpPatient(graph);
@@ -167,7 +161,7 @@ describe('the bill of a visit', () => {
       tax: { amount: 420 },
       total: { amount: 8_810 },
     });
-    await untilPayable(bill.id);
+    await untilPayable(graph, bill.id);
 
     const paid = await pay(patient.client, {
       billId: bill.id,

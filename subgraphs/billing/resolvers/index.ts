@@ -12,7 +12,6 @@ import {
   submitInsuranceClaimInput,
   voidReason,
 } from '../bill.inputs.ts';
-import { AUTOMATIC_KINDS } from '../bill.rules.ts';
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -64,15 +63,8 @@ export const resolvers: Resolvers = {
       bills.listOfPatient(patient.id, parseInput(billStatusList, args.status, 'status') ?? null, pageArgs(args)),
   },
   Appointment: {
-    bill: async (appointment, _args, { bills, loaders }) => {
-      const automatic = (await loaders.billsByAppointment.load(appointment.id)).filter((bill) =>
-        AUTOMATIC_KINDS.includes(bill.kind),
-      );
-      // One automatic bill per appointment (its statuses exclude one another); the newest, should there be more.
-      const bill = automatic.at(-1) ?? null;
-      if (bill) bills.authorizeRead(bill);
-      return bill;
-    },
+    bill: async (appointment, _args, { bills, loaders }) =>
+      bills.automaticOf(await loaders.billsByAppointment.load(appointment.id)),
     bills: async (appointment, _args, { bills, loaders }) =>
       bills.readable(await loaders.billsByAppointment.load(appointment.id)),
   },

@@ -5,6 +5,7 @@ import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { BillReference, Context } from '../context.ts';
 import { payBillInput, refundPaymentInput } from '../payment.inputs.ts';
+import { balanceDue } from '../payment.rules.ts';
 
 /** The bill's ledger, once the caller is known to be allowed to see it (null: the bill is not payable here yet). */
 async function ledgerOf(bill: BillReference, { loaders, payments }: Context) {
@@ -55,9 +56,7 @@ export const resolvers: Resolvers = {
     balanceDue: async (bill, _args, context) => {
       const ledger = await ledgerOf(bill, context);
       const currency = ledger?.currency ?? bill.total?.currency ?? context.currency;
-      if (ledger?.status === 'VOID') return money(0, currency);
-      const total = ledger?.totalAmount ?? bill.total?.amount ?? 0;
-      return money(total - (ledger?.paidAmount ?? 0), currency);
+      return money(balanceDue(ledger?.totalAmount ?? bill.total?.amount ?? 0, ledger), currency);
     },
   },
 };
