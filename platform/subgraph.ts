@@ -154,6 +154,7 @@ export function defineSubgraph<Context extends RequestContext>(
       logger: log,
       constraints: definition.constraints ?? {},
       createContext: (base) => definition.createContext(base, ready),
+      accessEvents: (write) => orm.em.fork().transactional(async (em) => write(em)),
       readiness: {
         database: async () => (await orm.checkConnection()).ok,
         migrations: () => migrationsApplied(orm),

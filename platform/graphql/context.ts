@@ -2,6 +2,7 @@
  * What every request context carries, in the gateway and in every subgraph. Subgraph contexts extend it with
  * their forked entity manager, DataLoaders and services (see each subgraph's `subgraph.ts`).
  */
+import type { ClinicalReadLog } from '../audit/clinical-reads.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 
@@ -18,6 +19,11 @@ export interface RequestContext {
    */
   idempotencyKey: string | null;
   logger: Logger;
+  /**
+   * The clinical data this request has read (`platform/audit/clinical-reads.ts`), written as access events before
+   * the response is sent. Set by the subgraph server; absent in the gateway and in consumers.
+   */
+  clinicalReads?: ClinicalReadLog;
 }
 
 /** The parts of a request context a service needs to act for the caller and describe what it did. */

@@ -14,6 +14,12 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+import {
+  ClinicalReadLog,
+  clinicalReadsPlugin,
+  recordClinicalReads,
+  type AccessEventTransaction,
+} from '../audit/clinical-reads.ts';
 import { enforceAccessPolicy } from '../auth/access-policy.ts';
 import { internalOnly } from '../auth/internal-token.ts';
 import { formatGraphQLError, type ConstraintError } from '../errors.ts';
@@ -40,6 +46,8 @@ export interface SubgraphServerOptions<Context extends RequestContext> {
   /** Builds the per-request context from what every request has. */
   createContext: (base: RequestContext) => Context | Promise<Context>;
   readiness: Record<string, ReadinessCheck>;
+  /** Writes the access events of a request that read clinical data (`@clinical` types), before it is answered. */
+  accessEvents: AccessEventTransaction;
   /** Extra routes, mounted before `/graphql` (e.g. identity's JWKS). */
   routes?: (app: Express) => void;
 }
@@ -51,10 +59,14 @@ export interface SubgraphServer {
   stop(): Promise<void>;
 }
 
-/** Builds the executable, policy-enforced schema of a subgraph (also used by tests and the policy check). */
+/**
+ * Builds the executable schema of a subgraph with its access policy enforced and its clinical reads recorded
+ * (also used by tests and the policy check). Reads are noted inside the policy's guard: only allowed reads count.
+ */
 export function buildEnforcedSubgraphSchema(typeDefs: DocumentNode, resolvers: object): GraphQLSchema {
   // Codegen's `Resolvers` and Apollo's `GraphQLResolverMap` describe the same object differently.
-  return enforceAccessPolicy(buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }));
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
+  return enforceAccessPolicy(recordClinicalReads(schema));
 }
 
 export function createSubgraphServer<Context extends RequestContext>(
@@ -76,7 +88,11 @@ export function createSubgraphServer<Context extends RequestContext>(
         formatError: (formatted, error) =>
           formatGraphQLError(formatted, error, { logger: log, constraints: options.constraints ?? {} }),
         // Inline traces would tell any caller how long each resolver took; nothing here collects them.
-        plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+        plugins: [
+          ApolloServerPluginLandingPageDisabled(),
+          ApolloServerPluginInlineTraceDisabled(),
+          clinicalReadsPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
+        ],
       });
       await apollo.start();
 
@@ -94,7 +110,15 @@ export function createSubgraphServer<Context extends RequestContext>(
             const logger = log.child({ requestId, correlationId });
             // Only the gateway reaches this point (internal token checked above); it forwards the client's key.
             const idempotencyKey = req.header('idempotency-key') ?? null;
-            return options.createContext({ principal, correlationId, requestId, idempotencyKey, logger });
+            const clinicalReads = new ClinicalReadLog();
+            return options.createContext({
+              principal,
+              correlationId,
+              requestId,
+              idempotencyKey,
+              logger,
+              clinicalReads,
+            });
           },
         }),
       );
