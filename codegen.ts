@@ -41,6 +41,17 @@ const MAPPERS: Record<string, Record<string, string>> = {
     Refund: '../payment.entity.ts#Refund',
     Bill: '../context.ts#BillReference',
   },
+  prescriptions: {
+    Prescription: '../prescription.entity.ts#Prescription',
+    PrescriptionConnection: '../context.ts#PrescriptionConnection',
+    MedicalRecordEntry: '../medical-record.entity.ts#MedicalRecordEntry',
+    MedicalRecordEntryConnection: '../context.ts#MedicalRecordEntryConnection',
+    Medicine: '../medicine.entity.ts#Medicine',
+    MedicineConnection: '../context.ts#MedicineConnection',
+    Patient: '../context.ts#PatientReference',
+    Appointment: '../context.ts#AppointmentReference',
+    Doctor: '../context.ts#DoctorReference',
+  },
 };
 
 const config: CodegenConfig = {

@@ -18,6 +18,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'appointments', port: 4004 },
   { name: 'billing', port: 4005 },
   { name: 'payments', port: 4006 },
+  { name: 'prescriptions', port: 4007 },
 ];
 
 /** Path of a subgraph's SDL file. */

@@ -11,6 +11,7 @@ import { doctorsSubgraph } from './doctors/subgraph.ts';
 import { identitySubgraph, type IdentitySettings } from './identity/subgraph.ts';
 import { patientsSubgraph } from './patients/subgraph.ts';
 import { paymentsSubgraph, type PaymentSettings } from './payments/subgraph.ts';
+import { prescriptionsSubgraph } from './prescriptions/subgraph.ts';
 
 /** Settings some subgraphs need beyond `SubgraphDependencies`. */
 export interface GraphSettings {
@@ -28,6 +29,7 @@ export function subgraphDefinitions(settings: GraphSettings): SubgraphDefinition
     appointmentsSubgraph(settings.scheduling),
     billingSubgraph,
     paymentsSubgraph(settings.payments),
+    prescriptionsSubgraph,
   ] as unknown as SubgraphDefinition<RequestContext>[];
 }
 

@@ -18,6 +18,8 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An instant: ISO 8601 date and time with offset, e.g. `2026-03-01T09:30:00Z`. */
   DateTime: { input: Date; output: Date; }
+  /** Any JSON value (RFC 8259). */
+  JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -420,7 +422,6 @@ export type ResolversTypes = {
   Appointment: ResolverTypeWrapper<AppointmentReferenceModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Bill: ResolverTypeWrapper<BillModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BillConnection: ResolverTypeWrapper<BillConnectionModel>;
   BillEdge: ResolverTypeWrapper<Omit<BillEdge, 'node'> & { node: ResolversTypes['Bill'] }>;
@@ -436,6 +437,7 @@ export type ResolversTypes = {
   InsuranceClaim: ResolverTypeWrapper<InsuranceClaimModel>;
   InsuranceClaimStatus: InsuranceClaimStatus;
   InsuranceDecision: InsuranceDecision;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -444,6 +446,7 @@ export type ResolversTypes = {
   Role: Role;
   SubmitInsuranceClaimInput: SubmitInsuranceClaimInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -451,7 +454,6 @@ export type ResolversParentTypes = {
   Appointment: AppointmentReferenceModel;
   ID: Scalars['ID']['output'];
   Bill: BillModel;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   BillConnection: BillConnectionModel;
   BillEdge: Omit<BillEdge, 'node'> & { node: ResolversParentTypes['Bill'] };
@@ -463,6 +465,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   DecideInsuranceClaimInput: DecideInsuranceClaimInput;
   InsuranceClaim: InsuranceClaimModel;
+  JSON: Scalars['JSON']['output'];
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -470,6 +473,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   SubmitInsuranceClaimInput: SubmitInsuranceClaimInput;
   Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 };
 
 export type AccessDirectiveArgs = {
@@ -478,6 +482,12 @@ export type AccessDirectiveArgs = {
 };
 
 export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ClinicalDirectiveArgs = {
+  patientIdField: Scalars['String']['input'];
+};
+
+export type ClinicalDirectiveResolver<Result, Parent, ContextType = Context, Args = ClinicalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AppointmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Appointment'] = ResolversParentTypes['Appointment'], FederationReferenceType extends FederationReferenceTypes['Appointment'] = FederationReferenceTypes['Appointment']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Appointment']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -549,6 +559,10 @@ export type InsuranceClaimResolvers<ContextType = Context, ParentType extends Re
   submittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -586,6 +600,7 @@ export type Resolvers<ContextType = Context> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   InsuranceClaim?: InsuranceClaimResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -595,4 +610,5 @@ export type Resolvers<ContextType = Context> = {
 
 export type DirectiveResolvers<ContextType = Context> = {
   access?: AccessDirectiveResolver<any, any, ContextType>;
+  clinical?: ClinicalDirectiveResolver<any, any, ContextType>;
 };

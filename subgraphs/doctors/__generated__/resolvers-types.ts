@@ -19,6 +19,8 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An instant: ISO 8601 date and time with offset, e.g. `2026-03-01T09:30:00Z`. */
   DateTime: { input: Date; output: Date; }
+  /** Any JSON value (RFC 8259). */
+  JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -379,7 +381,6 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   CreateDepartmentInput: CreateDepartmentInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CreateDoctorInput: CreateDoctorInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -393,6 +394,7 @@ export type ResolversTypes = {
   DoctorEdge: ResolverTypeWrapper<Omit<DoctorEdge, 'node'> & { node: ResolversTypes['Doctor'] }>;
   Identifier: ResolverTypeWrapper<Identifier>;
   IdentifierInput: IdentifierInput;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -404,12 +406,12 @@ export type ResolversTypes = {
   WorkingHours: ResolverTypeWrapper<WorkingHours>;
   WorkingHoursInput: WorkingHoursInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   CreateDepartmentInput: CreateDepartmentInput;
-  String: Scalars['String']['output'];
   CreateDoctorInput: CreateDoctorInput;
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
@@ -423,6 +425,7 @@ export type ResolversParentTypes = {
   DoctorEdge: Omit<DoctorEdge, 'node'> & { node: ResolversParentTypes['Doctor'] };
   Identifier: Identifier;
   IdentifierInput: IdentifierInput;
+  JSON: Scalars['JSON']['output'];
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -433,6 +436,7 @@ export type ResolversParentTypes = {
   WorkingHours: WorkingHours;
   WorkingHoursInput: WorkingHoursInput;
   Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
 };
 
 export type AccessDirectiveArgs = {
@@ -441,6 +445,12 @@ export type AccessDirectiveArgs = {
 };
 
 export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ClinicalDirectiveArgs = {
+  patientIdField: Scalars['String']['input'];
+};
+
+export type ClinicalDirectiveResolver<Result, Parent, ContextType = Context, Args = ClinicalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
@@ -500,6 +510,10 @@ export type IdentifierResolvers<ContextType = Context, ParentType extends Resolv
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -546,6 +560,7 @@ export type Resolvers<ContextType = Context> = {
   DoctorConnection?: DoctorConnectionResolvers<ContextType>;
   DoctorEdge?: DoctorEdgeResolvers<ContextType>;
   Identifier?: IdentifierResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -556,4 +571,5 @@ export type Resolvers<ContextType = Context> = {
 
 export type DirectiveResolvers<ContextType = Context> = {
   access?: AccessDirectiveResolver<any, any, ContextType>;
+  clinical?: ClinicalDirectiveResolver<any, any, ContextType>;
 };
