@@ -2,6 +2,7 @@
  * What every importer asks of the graph about departments, doctors and patients: the operations (variables, never
  * interpolated), lookups of what exists by identifier, and how one create ends (`attempt`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphRequestError } from '../../platform/graphql/client.ts';
 import { chunks, forEachConcurrently } from './concurrency.ts';
 import type { GraphSession } from './graph-session.ts';
@@ -95,6 +96,36 @@ export type Outcome<T, R> =
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
+ * Why a request failed, as a row's failure: the graph's code (`ERROR` when it gave none) and message, or
+ * `REQUEST_FAILED` when no GraphQL answer came.
+ */
+export function refusalOf(error: unknown): { code: string; reason: string } {
+  if (!(error instanceof GraphRequestError))
+    return { code: REQUEST_FAILED, reason: `request failed: ${messageOf(error)}` };
+  return { code: error.code ?? 'ERROR', reason: error.message };
+}
+
+/**
+ * Runs `send`, and while it fails with an error `retryable` accepts, runs it again after each of `delaysMs`; then
+ * gives up with that error. For refusals that pass once a subgraph has caught up with events (a patient it has not
+ * learned of yet).
+ */
+export async function retryWhile<T>(
+  send: () => Promise<T>,
+  delaysMs: readonly number[],
+  retryable: (error: unknown) => boolean,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= delaysMs.length || !retryable(error)) throw error;
+      await sleep(delaysMs[attempt]!);
+    }
+  }
+}
+
+/**
  * Runs a create mutation and sorts its end (see `Outcome`). `CONFLICT` is not taken on trust: the graph also answers
  * it when another unique value of the row is taken (a patient's MRN, a department's code), so `conflict.find` looks
  * the record up by the row's identifier (or a department by name). Found: skipped. Not found, or the lookup failed:
@@ -108,9 +139,8 @@ export async function attempt<T, R>(
   try {
     return { kind: 'created', value: await mutation() };
   } catch (error) {
-    if (!(error instanceof GraphRequestError))
-      return { kind: 'failed', code: REQUEST_FAILED, reason: `request failed: ${messageOf(error)}` };
-    if (error.code !== 'CONFLICT') return { kind: 'failed', code: error.code ?? 'ERROR', reason: error.message };
+    if (!(error instanceof GraphRequestError) || error.code !== 'CONFLICT')
+      return { kind: 'failed', ...refusalOf(error) };
     refusal = error;
   }
   try {

@@ -1,6 +1,26 @@
 /** What an import reports: per entity kind, how many rows were created, skipped or failed, and why. */
 
-export type EntityKind = 'departments' | 'doctors' | 'patients' | 'appointments';
+export type EntityKind =
+  | 'departments'
+  | 'doctors'
+  | 'patients'
+  | 'appointments'
+  | 'medicines'
+  | 'prescriptions'
+  | 'diagnoses'
+  | 'encounterNotes';
+
+/** Every kind, in the order an import reports them. */
+export const ENTITY_KINDS: readonly EntityKind[] = [
+  'departments',
+  'doctors',
+  'patients',
+  'appointments',
+  'medicines',
+  'prescriptions',
+  'diagnoses',
+  'encounterNotes',
+];
 
 /** A row that was not imported. */
 interface RowFailure {
@@ -13,7 +33,8 @@ interface RowFailure {
   id?: string;
   /**
    * The graph's error code (`extensions.code`; `ERROR` when it gave none), or the importer's own: `INVALID_ROW`,
-   * `REQUEST_FAILED` (no GraphQL answer), `NO_DEPARTMENT`, and for no-show appointments `NO_PATIENT`, `NO_DOCTOR`.
+   * `REQUEST_FAILED` (no GraphQL answer), `NO_DEPARTMENT`, for no-show appointments and Synthea's clinical rows
+   * `NO_PATIENT`, `NO_DOCTOR`, and for Synthea's prescriptions `NO_MEDICINE`.
    */
   code?: string;
   reason: string;
@@ -39,15 +60,18 @@ export interface ImportSummary {
   patients: KindSummary;
   /** Sources that import appointments (the no-show data set). */
   appointments?: KindSummary;
+  /** Sources that import clinical history (Synthea): the medicine catalogue, prescriptions, medical record entries. */
+  medicines?: KindSummary;
+  prescriptions?: KindSummary;
+  diagnoses?: KindSummary;
+  encounterNotes?: KindSummary;
   /** Wall-clock duration of the whole import, in milliseconds. */
   elapsedMs: number;
 }
 
 /** Rows that failed, over every kind. */
 export function failedRows(summary: ImportSummary): number {
-  return (
-    summary.departments.failed + summary.doctors.failed + summary.patients.failed + (summary.appointments?.failed ?? 0)
-  );
+  return ENTITY_KINDS.reduce((sum, kind) => sum + (summary[kind]?.failed ?? 0), 0);
 }
 
 /** Progress of one kind after a row has been handled. */

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { GraphRequestError } from '../../platform/graphql/client.ts';
 import { GraphMismatchError } from './cli.ts';
 import { chunks, forEachConcurrently } from './concurrency.ts';
-import { LOOKUP_LIMIT } from './graph.ts';
+import { LOOKUP_LIMIT, retryWhile } from './graph.ts';
 import type { GraphSession } from './graph-session.ts';
 
 const DOCTOR_SLOTS = /* GraphQL */ `
@@ -59,15 +59,8 @@ function isUnknownPatient(error: unknown): boolean {
  * with that refusal. New patients are not polled beforehand (there may be thousands); new doctors are
  * (`untilBookable`), so a refusal on `input.doctorId` is final.
  */
-export async function withReplicaRetry<T>(send: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if (attempt >= delaysMs.length || !isUnknownPatient(error)) throw error;
-      await sleep(delaysMs[attempt]!);
-    }
-  }
+export function withReplicaRetry<T>(send: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  return retryWhile(send, delaysMs, isUnknownPatient);
 }
 
 /** An appointment an earlier run booked or imported: its id and start. */

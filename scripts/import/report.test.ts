@@ -17,9 +17,13 @@ function progressOf(done: number, total: number): ImportProgress {
 
 describe('formatProgress', () => {
   it('shows one kind on one line', () => {
-    expect(formatProgress(progressOf(50, 111))).toBe('patients      50/111  created 50  skipped 0  failed 0');
+    // Kinds padded to the longest, "encounterNotes".
+    expect(formatProgress(progressOf(50, 111))).toBe('patients        50/111  created 50  skipped 0  failed 0');
     expect(formatProgress({ ...progressOf(50, 111), kind: 'appointments' })).toBe(
-      'appointments  50/111  created 50  skipped 0  failed 0',
+      'appointments    50/111  created 50  skipped 0  failed 0',
+    );
+    expect(formatProgress({ ...progressOf(50, 111), kind: 'encounterNotes' })).toBe(
+      'encounterNotes  50/111  created 50  skipped 0  failed 0',
     );
   });
 });
@@ -30,7 +34,7 @@ describe('createProgressPrinter', () => {
     const print = createProgressPrinter({ write: (text) => lines.push(text), isTTY: false });
     for (let done = 1; done <= 111; done++) print(progressOf(done, 111));
     expect(lines).toHaveLength(10);
-    expect(lines.at(-1)).toBe('patients     111/111  created 111  skipped 0  failed 0\n');
+    expect(lines.at(-1)).toBe('patients       111/111  created 111  skipped 0  failed 0\n');
   });
 
   it('rewrites one line in place on a terminal, throttled, and keeps the last one', () => {
@@ -78,5 +82,40 @@ describe('formatSummary', () => {
     expect(text).toContain('  row 21 (p19): FIRST: must not be empty');
     expect(text).not.toContain('row 22 (p20)');
     expect(text).toContain('  …and 3 more');
+  });
+
+  it('lists the clinical kinds of a Synthea import after the patients', () => {
+    const summary: ImportSummary = {
+      departments: kind({ total: 10, skipped: 10 }),
+      doctors: kind({ total: 215, skipped: 215 }),
+      patients: kind({ total: 111, skipped: 111 }),
+      medicines: kind({ total: 128, created: 128 }),
+      prescriptions: kind({ total: 6124, created: 6124 }),
+      diagnoses: kind({
+        total: 4428,
+        created: 4427,
+        failed: 1,
+        failures: [{ row: 7, code: 'NO_PATIENT', reason: 'x' }],
+      }),
+      encounterNotes: kind({ total: 7584, created: 7584 }),
+      elapsedMs: 61_500,
+    };
+    const text = formatSummary(summary);
+    expect(text).toContain(
+      [
+        'kind            total  created  skipped  failed',
+        'departments        10        0       10       0',
+        'doctors           215        0      215       0',
+        'patients          111        0      111       0',
+        'medicines         128      128        0       0',
+        'prescriptions    6124     6124        0       0',
+        'diagnoses        4428     4427        0       1',
+        'encounterNotes   7584     7584        0       0',
+        'elapsed 61.5 s',
+        '',
+        'diagnoses failed:',
+        '  row 7: x',
+      ].join('\n'),
+    );
   });
 });

@@ -1,12 +1,11 @@
 /** How the import CLI shows an import to a person: a progress line per entity kind, then a summary table. */
-import type { EntityKind, ImportProgress, ImportSummary } from './import-summary.ts';
+import { ENTITY_KINDS, type EntityKind, type ImportProgress, type ImportSummary } from './import-summary.ts';
 
 /** Failures listed per kind before the rest are only counted. */
 const MAX_LISTED_FAILURES = 20;
-const KINDS: EntityKind[] = ['departments', 'doctors', 'patients', 'appointments'];
-const KIND_WIDTH = Math.max(...KINDS.map((kind) => kind.length));
+const KIND_WIDTH = Math.max(...ENTITY_KINDS.map((kind) => kind.length));
 
-/** `patients      50/111  created 50  skipped 0  failed 0`: the kind padded to the longest, "appointments". */
+/** `patients        50/111  created 50  skipped 0  failed 0`: the kind padded to the longest, "encounterNotes". */
 export function formatProgress(progress: ImportProgress): string {
   const { kind, done, total, created, skipped, failed } = progress;
   return `${kind.padEnd(KIND_WIDTH)} ${String(done).padStart(String(total).length)}/${total}  created ${created}  skipped ${skipped}  failed ${failed}`;
@@ -58,8 +57,8 @@ export function createProgressPrinter(
  */
 export function formatSummary(summary: ImportSummary): string {
   const header = ['kind', 'total', 'created', 'skipped', 'failed'];
-  // Appointments only for the sources that import them.
-  const kinds = KINDS.filter((kind) => summary[kind] !== undefined);
+  // Appointments, medicines and the rest only for the sources that import them.
+  const kinds = ENTITY_KINDS.filter((kind) => summary[kind] !== undefined);
   const rows = kinds.map((kind) => {
     const { total, created, skipped, failed } = summary[kind]!;
     return [kind, total, created, skipped, failed].map(String);

@@ -1,6 +1,7 @@
 /**
  * `npm run import -- synthea <folder> [--gateway <url>] [--concurrency <n>]`: signs in as the admin, imports
- * the Synthea CSV export in `<folder>` with progress on stderr, and prints the summary table on stdout.
+ * the Synthea CSV export in `<folder>` (with the patients' clinical history) with progress on stderr, and prints
+ * the summary table on stdout.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_GATEWAY, exitCodeOf, integerOption, runSignedIn, UsageError, urlOption, type Command } from './cli.ts';
@@ -10,9 +11,10 @@ import { importSynthea } from './synthea.ts';
 export const syntheaCommand: Command = {
   name: 'synthea',
   usage: '<folder> [--gateway <url>] [--concurrency <n>]',
-  description: `Synthea CSV export (organizations, providers, encounters, patients): departments, doctors and patients.
+  description: `Synthea CSV export (organizations, providers, encounters, patients, medications, conditions): departments,
+      doctors, patients, and the patients' medicines, prescriptions, diagnoses and encounter notes.
       --gateway <url>     the graph's endpoint (default ${DEFAULT_GATEWAY})
-      --concurrency <n>   create requests in flight at once, 1–64 (default 8)`,
+      --concurrency <n>   requests (creates, lookups, batches of 100 clinical rows) in flight at once, 1–64 (default 8)`,
 
   async run(args, context) {
     const { values, positionals } = parseArgs({

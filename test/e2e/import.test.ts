@@ -1,8 +1,8 @@
 /**
  * Real data in through the graph's own API and back out through federated queries: the Synthea slice
- * (test/fixtures/synthea-slice) imported as an admin client over HTTP, imported again without duplicates, bad
- * rows reported and not written, then bookings for the imported patients read back with their doctors and
- * departments.
+ * (test/fixtures/synthea-slice) imported as an admin client over HTTP with its clinical history, imported again
+ * without duplicates, bad rows reported and not written, then bookings for the imported patients read back with
+ * their doctors and departments. (The whole Nebraska set: synthea-clinical-import.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,11 +79,34 @@ describe('importing the Synthea slice through the gateway', () => {
     expect(departments.departments.map((department) => department.name)).toEqual(
       expect.arrayContaining(['Ambulatory Care', 'Primary Care']),
     );
+
+    // The clinical history: every row of the slice's medications, conditions and encounters, one medicine per
+    // RxNorm code.
+    const rows = (file: string) => fixtureIds(file).length;
+    const codes = new Set(
+      readFileSync(join(fixture, 'medications.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[5]),
+    );
+    expect(summary.medicines).toMatchObject({ total: codes.size, created: codes.size, failed: 0 });
+    expect(summary.prescriptions).toMatchObject({ created: rows('medications.csv'), failed: 0 });
+    expect(summary.diagnoses).toMatchObject({ created: rows('conditions.csv'), failed: 0 });
+    expect(summary.encounterNotes).toMatchObject({ created: rows('encounters.csv'), failed: 0 });
   });
 
   it('creates nothing when run again', async () => {
     const again = await importSynthea({ folder: fixture, client: admin });
-    for (const kind of [again.departments, again.doctors, again.patients]) {
+    for (const kind of [
+      again.departments,
+      again.doctors,
+      again.patients,
+      again.medicines,
+      again.prescriptions,
+      again.diagnoses,
+      again.encounterNotes,
+    ]) {
       expect(kind).toMatchObject({ created: 0, failed: 0, skipped: kind.total });
     }
   });
