@@ -60,6 +60,10 @@ let appointmentOfB: string;
 let billOfA: string;
 let billOfB: string;
 let paymentOfA: string;
+let checkedInOfA: string;
+let prescriptionOfA: string;
+let entryOfA: string;
+let medicineId: string;
 let nextSlot = 0;
 /** The graph's clock, when an operation needs to be done after an appointment's start (a no-show). */
 let fixedNow: Date | undefined;
@@ -113,9 +117,58 @@ beforeAll(async () => {
         }
       )?.patient?.id === patientA,
   );
+  // Clinical records: a checked-in appointment of A with the doctor, a prescription and a record entry of it.
+  checkedInOfA = await book(patientA);
+  await clients.DOCTOR.data('mutation($id: ID!) { acceptAppointment(id: $id) { id } }', { id: checkedInOfA });
+  await admin.data('mutation($id: ID!) { checkInAppointment(id: $id) { id } }', { id: checkedInOfA });
+  prescriptionOfA = await eventually(
+    async () =>
+      (await clients.DOCTOR.request<{ issuePrescription: { id: string } }>(ISSUE, prescriptionInput())).data
+        ?.issuePrescription.id,
+  );
+  entryOfA = (
+    await clients.DOCTOR.data<{ addMedicalRecordEntry: { id: string } }>(ADD_ENTRY, {
+      input: { patientId: patientA, kind: 'VITALS', data: { heartRateBpm: 72 } },
+    })
+  ).addMedicalRecordEntry.id;
+  medicineId = (
+    await admin.data<{ createMedicine: { id: string } }>(
+      'mutation($input: CreateMedicineInput!) { createMedicine(input: $input) { id } }',
+      { input: { name: `Matrixcillin ${randomUUID()}`, strength: '250 MG', form: 'Oral Capsule' } },
+    )
+  ).createMedicine.id;
 });
 afterAll(async () => {
   await graph?.stop();
+});
+
+const ISSUE = 'mutation($input: IssuePrescriptionInput!) { issuePrescription(input: $input) { id } }';
+const ADD_ENTRY = 'mutation($input: AddMedicalRecordEntryInput!) { addMedicalRecordEntry(input: $input) { id } }';
+const prescriptionInput = () => ({
+  input: {
+    appointmentId: checkedInOfA,
+    medicationText: 'Ibuprofen 200 MG Oral Tablet',
+    dose: { value: 200, unit: 'mg' },
+    timesPerDay: 3,
+    durationDays: 5,
+  },
+});
+
+/** Totals of patient A's clinical records, read as their doctor (admins may not read them). */
+const clinicalTotal = async (field: 'prescriptions' | 'medicalRecords') =>
+  (
+    await clients.DOCTOR.data<{ patient: Record<string, { totalCount: number }> }>(
+      `query($id: ID!) { patient(id: $id) { ${field} { totalCount } } }`,
+      { id: patientA },
+    )
+  ).patient[field]!.totalCount;
+
+/** An import batch of one row for patient A with a fresh identifier. */
+const importRow = () => ({
+  identifier: { system: 'https://hms.test/authorization-matrix', value: randomUUID() },
+  patientId: patientA,
+  doctorId: doctor.id,
+  issuedAt: '2020-01-01T00:00:00Z',
 });
 
 const PAY = 'mutation($input: PayBillInput!) { payBill(input: $input) { id status } }';
@@ -741,6 +794,155 @@ const OPERATIONS: Operation[] = [
             })
           ).user.doctorId === null,
       };
+    },
+  },
+  {
+    area: 'Clinical records',
+    name: 'issue a prescription in a checked-in appointment',
+    allowed: ['DOCTOR'],
+    run: async (client) => {
+      const before = await clinicalTotal('prescriptions');
+      const response = await client.request(ISSUE, prescriptionInput());
+      return { response, unchanged: async () => (await clinicalTotal('prescriptions')) === before };
+    },
+  },
+  {
+    area: 'Clinical records',
+    name: 'add a medical record entry for a patient of the doctor',
+    allowed: ['DOCTOR'],
+    run: async (client) => {
+      const before = await clinicalTotal('medicalRecords');
+      const response = await client.request(ADD_ENTRY, {
+        input: { patientId: patientA, kind: 'VITALS', data: { temperatureCelsius: 37.2 } },
+      });
+      return { response, unchanged: async () => (await clinicalTotal('medicalRecords')) === before };
+    },
+  },
+  {
+    area: 'Clinical records',
+    name: "read a prescription of the patient's own (a patient of the doctor)",
+    allowed: ['PATIENT', 'DOCTOR'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { prescription(id: $id) { id medicationText } }', {
+        id: prescriptionOfA,
+      }),
+    }),
+  },
+  {
+    area: 'Clinical records',
+    name: "read a medical record entry of the patient's own",
+    allowed: ['PATIENT', 'DOCTOR'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { medicalRecordEntry(id: $id) { id data } }', { id: entryOfA }),
+    }),
+  },
+  {
+    area: 'Clinical records',
+    name: "read the patient's own prescriptions and medical record",
+    allowed: ['PATIENT', 'DOCTOR'],
+    run: async (client) => ({
+      response: await client.request(
+        'query($id: ID!) { patient(id: $id) { prescriptions { totalCount } medicalRecords { totalCount } } }',
+        { id: patientA },
+      ),
+    }),
+  },
+  {
+    area: 'Clinical records',
+    name: "read the prescriptions of the patient's own appointment",
+    allowed: ['PATIENT', 'DOCTOR'],
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { appointment(id: $id) { prescriptions { id } } }', {
+        id: checkedInOfA,
+      }),
+    }),
+  },
+  {
+    area: 'Clinical records',
+    name: 'import prescriptions from another system',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const before = await clinicalTotal('prescriptions');
+      const response = await client.request(
+        'mutation($input: ImportPrescriptionsInput!) { importPrescriptions(input: $input) { created } }',
+        { input: { prescriptions: [{ ...importRow(), medicationText: 'Aspirin 81 MG Oral Tablet' }] } },
+      );
+      return { response, unchanged: async () => (await clinicalTotal('prescriptions')) === before };
+    },
+  },
+  {
+    area: 'Clinical records',
+    name: 'import medical record entries from another system',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const before = await clinicalTotal('medicalRecords');
+      const { issuedAt, ...row } = importRow();
+      const response = await client.request(
+        'mutation($input: ImportMedicalRecordEntriesInput!) { importMedicalRecordEntries(input: $input) { created } }',
+        {
+          input: {
+            entries: [{ ...row, effectiveAt: issuedAt, kind: 'ENCOUNTER_NOTE', data: { note: 'Imported visit' } }],
+          },
+        },
+      );
+      return { response, unchanged: async () => (await clinicalTotal('medicalRecords')) === before };
+    },
+  },
+  {
+    area: 'Medicine catalogue',
+    name: 'list medicines',
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request('{ medicines { totalCount edges { node { id name } } } }'),
+    }),
+  },
+  {
+    area: 'Medicine catalogue',
+    name: 'find medicines by code',
+    allowed: ['ADMIN'],
+    run: async (client) => ({
+      response: await client.request('{ medicinesByCode(system: RXNORM, codes: ["308192"]) { id } }'),
+    }),
+  },
+  {
+    area: 'Medicine catalogue',
+    name: 'create a medicine',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const name = `Newmedicine ${randomUUID()}`;
+      const count = async () =>
+        (
+          await read<{ medicines: { totalCount: number } }>(
+            'query($s: String) { medicines(search: $s) { totalCount } }',
+            {
+              s: name,
+            },
+          )
+        ).medicines.totalCount;
+      const response = await client.request(
+        'mutation($input: CreateMedicineInput!) { createMedicine(input: $input) { id } }',
+        { input: { name } },
+      );
+      return { response, unchanged: async () => (await count()) === 0 };
+    },
+  },
+  {
+    area: 'Medicine catalogue',
+    name: 'update a medicine',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const nameOf = async () =>
+        (
+          await read<{ medicine: { form: string } }>('query($id: ID!) { medicine(id: $id) { form } }', {
+            id: medicineId,
+          })
+        ).medicine.form;
+      const before = await nameOf();
+      const response = await client.request(
+        'mutation($id: ID!, $input: UpdateMedicineInput!) { updateMedicine(id: $id, input: $input) { id } }',
+        { id: medicineId, input: { form: `Form ${randomUUID().slice(0, 8)}` } },
+      );
+      return { response, unchanged: async () => (await nameOf()) === before };
     },
   },
   {
