@@ -20,6 +20,19 @@ describe('the supergraph', () => {
     );
   });
 
+  it('marks the clinical types, whose every read is recorded (patient profile, prescriptions, record entries)', () => {
+    const supergraph = parse(readFileSync(SUPERGRAPH_PATH, 'utf8'));
+    const clinical = supergraph.definitions
+      .filter(
+        (definition): definition is ObjectTypeDefinitionNode =>
+          definition.kind === Kind.OBJECT_TYPE_DEFINITION &&
+          (definition.directives ?? []).some((directive) => directive.name.value === 'clinical'),
+      )
+      .map((definition) => definition.name.value)
+      .sort();
+    expect(clinical).toEqual(['MedicalRecordEntry', 'Patient', 'Prescription']);
+  });
+
   it('shows who may use every root field of the composed graph', () => {
     const supergraph = parse(readFileSync(SUPERGRAPH_PATH, 'utf8'));
     const roots = supergraph.definitions.filter(

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { graphql, parse } from 'graphql';
 import { buildEnforcedSubgraphSchema } from '../graphql/subgraph-server.ts';
 import type { Principal } from '../auth/principal.ts';
-import { ClinicalReadLog, clinicalTypes } from './clinical-reads.ts';
+import { ApolloServer } from '@apollo/server';
+import { createLogger } from '../logger.ts';
+import { ClinicalReadLog, clinicalReadsPlugin, clinicalTypes, type AccessEventTransaction } from './clinical-reads.ts';
 
 const typeDefs = parse(`
   extend schema
@@ -123,5 +125,51 @@ describe('recording clinical reads', () => {
   it('reads nothing clinical when only non-clinical fields are asked for', async () => {
     const { reads } = await run('{ ward { name } }');
     expect(reads).toEqual([]);
+  });
+});
+
+describe('writing the reads before the response', () => {
+  async function answer(transaction: AccessEventTransaction, query: string) {
+    const server = new ApolloServer({
+      schema,
+      plugins: [clinicalReadsPlugin({ subgraph: 'test', transaction })],
+    });
+    await server.start();
+    try {
+      const response = await server.executeOperation(
+        { query },
+        {
+          contextValue: {
+            principal: doctor,
+            correlationId: 'c-1',
+            requestId: 'r-1',
+            idempotencyKey: null,
+            logger: createLogger({ name: 'test', level: 'silent' }),
+            clinicalReads: new ClinicalReadLog(),
+          },
+        },
+      );
+      return response.body.kind === 'single' ? response.body.singleResult : undefined;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('withholds the data when the reads cannot be recorded', async () => {
+    const result = await answer(async () => {
+      throw new Error('the database is down');
+    }, '{ note(id: "n1") { text } }');
+    expect(result?.data).toBeNull();
+    expect(result?.errors?.map((error) => error.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(result)).not.toContain('"a"');
+  });
+
+  it('opens no transaction for a request that read nothing clinical', async () => {
+    let transactions = 0;
+    const result = await answer(async () => {
+      transactions++;
+    }, '{ ward { name } }');
+    expect(result?.data).toEqual({ ward: { name: 'A' } });
+    expect(transactions).toBe(0);
   });
 });
