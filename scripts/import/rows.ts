@@ -84,3 +84,20 @@ export async function createRows<T>(job: {
   });
   return { summary: tally.summary(), records, created };
 }
+
+/**
+ * Marks the second and later rows with an Id already seen as failed: two rows cannot both become the record
+ * that carries that identifier.
+ */
+export function refuseDuplicateIds<T>(rows: PlannedRow<T>[]): PlannedRow<T>[] {
+  const firstRow = new Map<string, number>();
+  return rows.map((planned) => {
+    if (!planned.mapped.ok) return planned;
+    const first = firstRow.get(planned.id);
+    if (first === undefined) {
+      firstRow.set(planned.id, planned.row);
+      return planned;
+    }
+    return { ...planned, mapped: { ok: false, reason: `Id: same as row ${first}` } };
+  });
+}

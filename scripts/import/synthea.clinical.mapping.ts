@@ -6,6 +6,17 @@
  */
 import { z } from 'zod';
 import { dateSchema } from '../../platform/validation.ts';
+import { ENCOUNTER_CLASSES, MAX_RECORD_TEXT_LENGTH } from '../../subgraphs/prescriptions/medical-record.rules.ts';
+import {
+  MAX_CODE_DISPLAY_LENGTH,
+  MAX_CODE_LENGTH,
+  MAX_CODES_PER_LOOKUP,
+  MAX_DURATION_DAYS,
+  MAX_IMPORT_BATCH,
+  MAX_INSTRUCTIONS_LENGTH,
+  MAX_MEDICATION_TEXT_LENGTH,
+  MAX_MEDICINE_TEXT_LENGTH,
+} from '../../subgraphs/prescriptions/prescription.rules.ts';
 import type { FoundRecord } from './graph.ts';
 import { reasonOf, type IdentifierInput, type Mapped } from './rows.ts';
 
@@ -16,36 +27,25 @@ export const SYNTHEA_CONDITION_SYSTEM = 'https://github.com/synthetichealth/synt
 /** FHIR `Identifier.system` of an encounters.csv row (its value: the encounter's Id). */
 export const SYNTHEA_ENCOUNTER_SYSTEM = 'https://github.com/synthetichealth/synthea/encounter';
 
-/** The bounds of the prescriptions subgraph (schema/prescriptions.graphql), checked before sending. */
+/** The bounds of the prescriptions subgraph (its rules modules, the one source of them), checked before sending. */
 export const CLINICAL_LIMITS = {
   /** Rows of one `importPrescriptions` / `importMedicalRecordEntries` call. */
-  batch: 100,
+  batch: MAX_IMPORT_BATCH,
   /** Codes of one `medicinesByCode` lookup. */
-  codesPerLookup: 100,
-  medicineText: 200,
-  medicationText: 500,
-  code: 64,
-  codeDisplay: 500,
-  instructions: 2_000,
-  durationDays: 365,
+  codesPerLookup: MAX_CODES_PER_LOOKUP,
+  medicineText: MAX_MEDICINE_TEXT_LENGTH,
+  medicationText: MAX_MEDICATION_TEXT_LENGTH,
+  code: MAX_CODE_LENGTH,
+  codeDisplay: MAX_CODE_DISPLAY_LENGTH,
+  instructions: MAX_INSTRUCTIONS_LENGTH,
+  durationDays: MAX_DURATION_DAYS,
   /** Text in a medical record entry's `data`. */
-  entryText: 20_000,
+  entryText: MAX_RECORD_TEXT_LENGTH,
   identifier: 200,
 } as const;
 
 /** The encounter classes `ENCOUNTER_NOTE.data.encounterClass` accepts (see `MedicalRecordKind`). */
-export const ENCOUNTER_CLASSES = [
-  'ambulatory',
-  'wellness',
-  'outpatient',
-  'urgentcare',
-  'emergency',
-  'inpatient',
-  'hospice',
-  'snf',
-  'virtual',
-  'home',
-] as const;
+export { ENCOUNTER_CLASSES };
 
 export type CodeSystem = 'ICD_10' | 'SNOMED_CT' | 'LOINC' | 'RXNORM';
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { chunks } from './concurrency.ts';
 import { readCsvRecords } from './csv.ts';
-import { INVALID_ROW, type PlannedRow } from './rows.ts';
+import { INVALID_ROW, refuseDuplicateIds, type PlannedRow } from './rows.ts';
 import {
   CLINICAL_LIMITS,
   clinicalKey,
@@ -69,20 +69,6 @@ async function readAll(folder: string, spec: ClinicalFile) {
   return records;
 }
 
-/** Fails the second and later rows with an identifier already taken by an earlier row (encounter Ids). */
-function refuseRepeats<T>(rows: PlannedRow<T>[]): PlannedRow<T>[] {
-  const firstRow = new Map<string, number>();
-  return rows.map((planned) => {
-    if (!planned.mapped.ok) return planned;
-    const first = firstRow.get(planned.id);
-    if (first === undefined) {
-      firstRow.set(planned.id, planned.row);
-      return planned;
-    }
-    return { ...planned, mapped: { ok: false, reason: `Id: same as row ${first}` } };
-  });
-}
-
 /**
  * Reads encounters.csv, medications.csv and conditions.csv from `folder` and maps every row
  * (`synthea.clinical.mapping.ts`). Rows are kept in file order; a row's identifier does not depend on the others'
@@ -98,7 +84,7 @@ export async function planSyntheaClinical(folder: string, now: Date): Promise<Sy
     const id = fields.Id!.trim();
     if (!encounters.has(id)) encounters.set(id, { patient: fields.PATIENT!.trim(), provider: fields.PROVIDER!.trim() });
   }
-  const encounterNotes = refuseRepeats(
+  const encounterNotes = refuseDuplicateIds(
     encounterRows.map(({ row, fields }) => ({
       row,
       id: fields.Id!.trim(),

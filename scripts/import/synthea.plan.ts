@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { readCsvRecords } from './csv.ts';
-import type { PlannedRow } from './rows.ts';
+import { refuseDuplicateIds, type PlannedRow } from './rows.ts';
 import {
   tallyEncounter,
   toDoctorPlan,
@@ -37,23 +37,6 @@ type SyntheaFile = (typeof SYNTHEA_FILES)[keyof typeof SYNTHEA_FILES];
 
 function records(folder: string, spec: SyntheaFile) {
   return readCsvRecords({ path: join(folder, spec.file) }, spec.file, spec.columns);
-}
-
-/**
- * Marks the second and later rows with an Id already seen as failed: two rows cannot both become the record
- * that carries that identifier.
- */
-function refuseDuplicateIds<T>(rows: PlannedRow<T>[]): PlannedRow<T>[] {
-  const firstRow = new Map<string, number>();
-  return rows.map((planned) => {
-    if (!planned.mapped.ok) return planned;
-    const first = firstRow.get(planned.id);
-    if (first === undefined) {
-      firstRow.set(planned.id, planned.row);
-      return planned;
-    }
-    return { ...planned, mapped: { ok: false, reason: `Id: same as row ${first}` } };
-  });
 }
 
 /**
