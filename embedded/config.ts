@@ -8,6 +8,7 @@ import { gatewayCommonEnv } from '../gateway/config.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
 import { appointmentsEnv } from '../subgraphs/appointments/subgraph.ts';
 import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
+import { notificationsEnv } from '../subgraphs/notifications/subgraph.ts';
 
 export const embeddedEnvSchema = z.object({
   ...baseEnv,
@@ -17,6 +18,7 @@ export const embeddedEnvSchema = z.object({
   ...identityEnv,
   ...appointmentsEnv,
   ...paymentsEnv,
+  ...notificationsEnv,
   ...gatewayCommonEnv,
   /** Interface the in-process subgraphs listen on (each on a free port); only the gateway talks to them. */
   HMS_SUBGRAPH_HOST: z.string().default('127.0.0.1'),

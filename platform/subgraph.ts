@@ -1,8 +1,8 @@
 /**
  * The lifecycle every subgraph shares, so that each subgraph's `subgraph.ts` only names its parts: entities,
- * migrations, schema, resolvers, consumers and context. `start()` connects the ORM, applies migrations, runs
- * start-up work, starts consumers and the outbox relay, then serves HTTP; `stop()` undoes it in reverse order,
- * publishing what is left in the outbox first.
+ * migrations, schema, resolvers, consumers, workers and context. `start()` connects the ORM, applies migrations,
+ * runs start-up work, starts consumers, then workers and the outbox relay, then serves HTTP; `stop()` undoes it in
+ * reverse order: workers first, then requests, publishing what is left in the outbox before consumers stop.
  */
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager as BaseEntityManager, EventSubscriber } from '@mikro-orm/core';
@@ -47,6 +47,22 @@ export interface SubgraphDependencies {
 /** A consumer as a subgraph declares it; the platform adds the ORM, transport and logger. */
 export type ConsumerSpec = Omit<ConsumerOptions, 'orm' | 'transport' | 'logger'>;
 
+/**
+ * Background work a subgraph runs beside its consumers, e.g. a loop that delivers queued messages or one that
+ * raises reminders on the clock. `start()` begins the loop and returns at once; `stop()` ends it and resolves
+ * when the round in flight has finished, so that nothing it writes is lost. A worker that runs in rounds may
+ * offer `runOnce()`, one round now, for tests and tools. Workers run in every replica of a subgraph: a round must
+ * be safe against another replica's (row locks, unique keys), never rely on being alone.
+ */
+export interface Worker {
+  /** Unique per subgraph, e.g. `notifications.dispatcher`; used in logs and to find a worker in tests. */
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
+  /** One round now (outside the loop's schedule); resolves with what the worker reports for it. */
+  runOnce?(): Promise<unknown>;
+}
+
 /** Per-process pieces a subgraph's context factory may use. */
 export interface SubgraphRuntime {
   orm: Orm;
@@ -68,6 +84,8 @@ export interface SubgraphDefinition<Context extends RequestContext> {
   createContext: (base: RequestContext, runtime: SubgraphRuntime) => Context;
   /** Event consumers, given the runtime (the platform fills in transport and logger). */
   consumers?: (runtime: SubgraphRuntime) => ConsumerSpec[];
+  /** Background workers, created once per start and started after the consumers (see `Worker`). */
+  workers?: (runtime: SubgraphRuntime) => Worker[];
   /** Work after migrations and before serving, e.g. creating the first admin. */
   onStart?: (runtime: SubgraphRuntime) => Promise<void>;
   routes?: (app: Express, runtime: SubgraphRuntime) => void;
@@ -77,13 +95,15 @@ export interface Subgraph {
   readonly name: string;
   /** Starts everything and listens on `host:port` (0: a free port). */
   start(host: string, port: number): Promise<Listening>;
-  /** First half of stopping: no new requests, and the outbox published. Consumers keep running. */
+  /** First half of stopping: workers stopped, no new requests, and the outbox published. Consumers keep running. */
   quiesce(): Promise<void>;
   /** Stops everything (quiescing first if that has not happened). */
   stop(): Promise<void>;
   /** Available after `start()`; for tests and tools. */
   readonly runtime: SubgraphRuntime;
   readonly consumers: readonly EventConsumer[];
+  /** The running workers (empty before `start()` and after `stop()`); tests call their `runOnce()`. */
+  readonly workers: readonly Worker[];
 }
 
 /**
@@ -122,6 +142,7 @@ export function defineSubgraph<Context extends RequestContext>(
   let runtime: SubgraphRuntime | undefined;
   let server: SubgraphServer | undefined;
   let consumers: EventConsumer[] = [];
+  let workers: Worker[] = [];
 
   async function startAll(host: string, port: number): Promise<Listening> {
     const orm = await createOrm({
@@ -144,6 +165,8 @@ export function defineSubgraph<Context extends RequestContext>(
       createConsumer({ ...options, orm, transport: deps.transport, logger: log }),
     );
     for (const consumer of consumers) await consumer.start();
+    workers = definition.workers?.(ready) ?? [];
+    for (const worker of workers) worker.start();
     relay.start();
 
     server = createSubgraphServer<Context>({
@@ -177,6 +200,9 @@ export function defineSubgraph<Context extends RequestContext>(
     get consumers() {
       return consumers;
     },
+    get workers() {
+      return workers;
+    },
     async start(host, port) {
       try {
         return await startAll(host, port);
@@ -187,6 +213,8 @@ export function defineSubgraph<Context extends RequestContext>(
       }
     },
     async quiesce() {
+      // Workers first: what their last round wrote to the outbox is then published below.
+      await Promise.all(workers.map((worker) => worker.stop()));
       await server?.stop();
       server = undefined;
       await runtime?.relay.stop({ drain: true });
@@ -197,6 +225,7 @@ export function defineSubgraph<Context extends RequestContext>(
       await runtime?.orm.close();
       runtime = undefined;
       consumers = [];
+      workers = [];
     },
   };
 }

@@ -19,6 +19,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'billing', port: 4005 },
   { name: 'payments', port: 4006 },
   { name: 'prescriptions', port: 4007 },
+  { name: 'notifications', port: 4008 },
 ];
 
 /** Path of a subgraph's SDL file. */

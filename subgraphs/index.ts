@@ -2,6 +2,8 @@
  * Every subgraph of the graph, by name (the order of `schema/catalog.ts`): definitions for tools, and the
  * factories a process uses to run them.
  */
+import { z } from 'zod';
+import { loadConfig } from '../platform/config.ts';
 import type { RequestContext } from '../platform/graphql/context.ts';
 import type { SubgraphDefinition } from '../platform/subgraph.ts';
 import { DEFAULT_POLICY, type SchedulingPolicy } from './appointments/appointment.rules.ts';
@@ -9,6 +11,12 @@ import { appointmentsSubgraph } from './appointments/subgraph.ts';
 import { billingSubgraph } from './billing/subgraph.ts';
 import { doctorsSubgraph } from './doctors/subgraph.ts';
 import { identitySubgraph, type IdentitySettings } from './identity/subgraph.ts';
+import {
+  notificationSettings,
+  notificationsEnv,
+  notificationsSubgraph,
+  type NotificationSettings,
+} from './notifications/subgraph.ts';
 import { patientsSubgraph } from './patients/subgraph.ts';
 import { paymentsSubgraph, type PaymentSettings } from './payments/subgraph.ts';
 import { prescriptionsSubgraph } from './prescriptions/subgraph.ts';
@@ -18,6 +26,7 @@ export interface GraphSettings {
   identity: IdentitySettings;
   scheduling: SchedulingPolicy;
   payments: PaymentSettings;
+  notifications: NotificationSettings;
 }
 
 /** The definition of every subgraph, in catalog order. */
@@ -30,6 +39,7 @@ export function subgraphDefinitions(settings: GraphSettings): SubgraphDefinition
     billingSubgraph,
     paymentsSubgraph(settings.payments),
     prescriptionsSubgraph,
+    notificationsSubgraph(settings.notifications),
   ] as unknown as SubgraphDefinition<RequestContext>[];
 }
 
@@ -43,5 +53,7 @@ export function subgraphDefinitionsForTools(): SubgraphDefinition<RequestContext
     },
     scheduling: DEFAULT_POLICY,
     payments: { idempotency: { retentionHours: 24, waitMs: 0 }, providerTimeoutMs: 1000, onlineProvider: null },
+    // No mail server or SMS gateway: tools never send anything.
+    notifications: notificationSettings(loadConfig(z.object(notificationsEnv), {})),
   });
 }

@@ -11,6 +11,7 @@ import { gatewayEnvSchema } from '../gateway/config.ts';
 import { subgraphEnv } from '../platform/config.ts';
 import { SUBGRAPHS } from '../schema/catalog.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
+import { notificationsEnv } from '../subgraphs/notifications/subgraph.ts';
 import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
 
 interface Service {
@@ -73,6 +74,7 @@ describe('docker-compose.yml', () => {
       ...Object.keys(subgraphEnv),
       ...Object.keys(identityEnv),
       ...Object.keys(paymentsEnv),
+      ...Object.keys(notificationsEnv),
     ]);
     for (const { name } of SUBGRAPHS) {
       for (const variable of Object.keys(services[name]?.environment ?? {}))

@@ -1,6 +1,7 @@
 /**
  * Departments and doctors: reads for every signed-in role, writes for admins (SPEC §2, enforced by the schema's
- * `@access`), and the `doctor-events` that keep other subgraphs' copies current.
+ * `@access`), and the `doctor-events` that keep other subgraphs' copies current (scheduling state, and the name and
+ * contact points the notifications subgraph needs).
  */
 import { z } from 'zod';
 import type { EntityManager } from '../../platform/db/orm.ts';
@@ -38,6 +39,12 @@ const payloadOf = (doctor: Doctor): DoctorEventPayload => ({
   active: doctor.active,
   weeklyHours: doctor.weeklyHours ?? null,
   timeOff: doctor.timeOff,
+  contact: {
+    givenName: doctor.givenName,
+    familyName: doctor.familyName,
+    email: doctor.email ?? null,
+    phone: doctor.phone ?? null,
+  },
 });
 
 export class DoctorService {

@@ -1,7 +1,9 @@
 /**
  * Events the patients subgraph publishes on `patient-events` (keyed by patient id), and the identity events it
- * consumes. Payloads carry ids and state, not demographics: other domains keep what they need and ask the graph
- * for the rest.
+ * consumes. Payloads carry ids and state, not demographics (birth date, sex, address stay here; other domains ask
+ * the graph), with one exception: `contact`, the patient's name and contact points, because the notifications
+ * subgraph must greet them by name and reach them by email and SMS without calling back (SPEC §7). Nothing
+ * clinical is ever in them.
  */
 import { z } from 'zod';
 
@@ -13,7 +15,20 @@ export const PatientEvent = {
   Archived: 'PatientArchived',
 } as const;
 
-/** Payload of every patient event: who, and whether they can still be booked (not archived, not deceased). */
+/** The name and contact points of a patient or doctor, as their events carry them for notifications. */
+export interface ContactPayload {
+  givenName: string;
+  familyName: string;
+  /** Lower-cased, or null when unknown. */
+  email: string | null;
+  /** E.164, or null when unknown. */
+  phone: string | null;
+}
+
+/**
+ * Payload of every patient event: who, whether they can still be booked (not archived, not deceased), and how to
+ * reach them (`contact`, after the change).
+ */
 export interface PatientEventPayload {
   patientId: string;
   mrn: string;
@@ -21,6 +36,7 @@ export interface PatientEventPayload {
   active: boolean;
   /** True once a date of death is recorded. */
   deceased: boolean;
+  contact: ContactPayload;
 }
 
 /** `UserSignedUp` from `identity-events`, as this subgraph reads it (validated on consume). */

@@ -1,6 +1,8 @@
 /**
  * Patient registration and records: who may read or change which patient (SPEC §2), MRN assignment, archiving,
- * and the `patient-events` every change raises, written in the same transaction as the change.
+ * and the `patient-events` every change raises, written in the same transaction as the change. Those events carry
+ * ids and state, and the patient's name and contact points (`contact`), which the notifications subgraph needs to
+ * greet and reach them; no other demographics.
  */
 import { hasAnyRole, type Principal } from '../../platform/auth/principal.ts';
 import type { EntityManager } from '../../platform/db/orm.ts';
@@ -41,6 +43,12 @@ const payloadOf = (patient: Patient): PatientEventPayload => ({
   mrn: patient.mrn,
   active: patient.archivedAt === null,
   deceased: patient.deceasedDate !== null,
+  contact: {
+    givenName: patient.givenName,
+    familyName: patient.familyName,
+    email: patient.email ?? null,
+    phone: patient.phone ?? null,
+  },
 });
 
 export class PatientService {

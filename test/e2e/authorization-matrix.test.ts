@@ -8,11 +8,19 @@
  * - RECEPTION may register and update any patient but not archive one (the table gives delete to ADMIN alone).
  * - Accounts (staff creation, disabling, linking, key rotation, listing) are ADMIN's, as the issue says.
  * - A patient pays their own bills online only; cash, card and insurance payments are recorded by staff.
+ * - Notifications: every signed-in caller reads and marks their own (their patient record's, doctor profile's or
+ *   account's); someone else's is null by id and NOT_FOUND to mark, never FORBIDDEN (its existence stays hidden).
+ *   Templates are ADMIN's.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { loadConfig } from '../../platform/config.ts';
 import type { GraphClient, GraphResponse } from '../../platform/graphql/client.ts';
-import { eventually, startTestGraph, type TestGraph } from '../../platform/testing/graph.ts';
+import { eventually, startTestGraph, subgraphOf, TEST_ADMIN, type TestGraph } from '../../platform/testing/graph.ts';
+import type { OutgoingMessage } from '../../subgraphs/notifications/channels/delivery-channel.ts';
+import { Notification, NotificationTemplate } from '../../subgraphs/notifications/notification.entity.ts';
+import { notificationSettings, notificationsEnv } from '../../subgraphs/notifications/subgraph.ts';
 import {
   aDepartment,
   aDoctor,
@@ -64,6 +72,10 @@ let checkedInOfA: string;
 let prescriptionOfA: string;
 let entryOfA: string;
 let medicineId: string;
+/** A notification of each signed-in caller's own (in-app for a patient and a doctor, a reset email for staff). */
+const ownNotification = new Map<GraphClient, string>();
+/** Emails the graph sent (to an in-memory channel): staff hear of password resets by email only. */
+const emails: OutgoingMessage[] = [];
 let nextSlot = 0;
 /** The graph's clock, when an operation needs to be done after an appointment's start (a no-show). */
 let fixedNow: Date | undefined;
@@ -84,8 +96,26 @@ const patientField = async (id: string, field: string) =>
   (await read<{ patient: Record<string, unknown> }>(`query($id: ID!) { patient(id: $id) { ${field} } }`, { id }))
     .patient[field];
 
+/** The notifications of `recipientId` (a patient, doctor or user id), read from the notifications subgraph. */
+const notificationsOf = (recipientId: string) =>
+  subgraphOf(graph, 'notifications')
+    .runtime.orm.em.fork()
+    .find(Notification, { recipientId }, { orderBy: { id: 'asc' } });
+
 beforeAll(async () => {
-  graph = await startTestGraph({ clock: () => fixedNow ?? new Date() });
+  graph = await startTestGraph({
+    clock: () => fixedNow ?? new Date(),
+    notifications: {
+      ...notificationSettings(loadConfig(z.object(notificationsEnv), {})),
+      email: {
+        channel: 'EMAIL',
+        send: async (message) => {
+          emails.push(message);
+          return { providerMessageId: message.notificationId };
+        },
+      },
+    },
+  });
   admin = await graph.admin();
   department = await aDepartment(admin);
   const surgery = await aDepartment(admin);
@@ -99,8 +129,10 @@ beforeAll(async () => {
   clients.ANONYMOUS = graph.client;
   clients.PATIENT = a.client;
   clients.DOCTOR = linkedDoctor.client;
-  clients.RECEPTION = (await aStaffMember(admin, ['RECEPTION'])).client;
-  clients.BILLING = (await aStaffMember(admin, ['BILLING'])).client;
+  const reception = await aStaffMember(admin, ['RECEPTION']);
+  const billing = await aStaffMember(admin, ['BILLING']);
+  clients.RECEPTION = reception.client;
+  clients.BILLING = billing.client;
   clients.ADMIN = admin;
   await untilBookable(graph, { doctorIds: [doctor.id, otherDoctor.id], patientIds: [patientA, patientB] });
   appointmentOfA = await book(patientA);
@@ -137,6 +169,22 @@ beforeAll(async () => {
       { input: { name: `Matrixcillin ${randomUUID()}`, strength: '250 MG', form: 'Oral Capsule' } },
     )
   ).createMedicine.id;
+  // Notifications: A and the doctor were told of A's bookings in-app; staff ask for a password reset by email.
+  const adminId = (await admin.data<{ me: { id: string } }>('{ me { id } }')).me.id;
+  for (const staff of [reception, billing, { email: TEST_ADMIN.email }]) {
+    await graph.client.data('mutation($email: String!) { requestPasswordReset(email: $email) }', {
+      email: staff.email,
+    });
+  }
+  for (const [role, recipientId] of [
+    ['PATIENT', patientA],
+    ['DOCTOR', doctor.id],
+    ['RECEPTION', reception.userId],
+    ['BILLING', billing.userId],
+    ['ADMIN', adminId],
+  ] as const) {
+    ownNotification.set(clients[role], await eventually(async () => (await notificationsOf(recipientId))[0]?.id));
+  }
 });
 afterAll(async () => {
   await graph?.stop();
@@ -946,6 +994,62 @@ const OPERATIONS: Operation[] = [
     },
   },
   {
+    area: 'Notifications',
+    name: "read one's own notification feed",
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request('{ myNotifications(first: 5) { totalCount edges { node { id message } } } }'),
+    }),
+  },
+  {
+    area: 'Notifications',
+    name: "read one's own notification",
+    allowed: SIGNED_IN,
+    run: async (client) => ({
+      response: await client.request('query($id: ID!) { notification(id: $id) { id eventType message } }', {
+        id: ownNotification.get(client) ?? randomUUID(),
+      }),
+    }),
+  },
+  {
+    area: 'Notifications',
+    name: "mark one's own notification read",
+    allowed: SIGNED_IN,
+    run: async (client) => {
+      const id = ownNotification.get(client) ?? randomUUID();
+      const readAt = async () =>
+        (await subgraphOf(graph, 'notifications').runtime.orm.em.fork().findOne(Notification, { id }))?.readAt ?? null;
+      const response = await client.request('mutation($id: ID!) { markNotificationRead(id: $id) { id readAt } }', {
+        id,
+      });
+      return { response, unchanged: async () => (await readAt()) === null };
+    },
+  },
+  {
+    area: 'Notification templates',
+    name: 'list notification templates',
+    allowed: ['ADMIN'],
+    run: async (client) => ({
+      response: await client.request('{ notificationTemplates(eventType: BILL_ISSUED) { channel body variables } }'),
+    }),
+  },
+  {
+    area: 'Notification templates',
+    name: 'edit a notification template',
+    allowed: ['ADMIN'],
+    run: async (client) => {
+      const key = { eventType: 'BILL_ISSUED' as const, channel: 'IN_APP' as const, audience: 'PATIENT' as const };
+      const bodyOf = async () =>
+        (await subgraphOf(graph, 'notifications').runtime.orm.em.fork().findOneOrFail(NotificationTemplate, key)).body;
+      const before = await bodyOf();
+      const response = await client.request(
+        'mutation($input: UpdateNotificationTemplateInput!) { updateNotificationTemplate(input: $input) { body } }',
+        { input: { ...key, body: `Bill {{billNumber}} of {{amount}} (${randomUUID().slice(0, 8)}).` } },
+      );
+      return { response, unchanged: async () => (await bodyOf()) === before };
+    },
+  },
+  {
     area: 'Accounts',
     name: 'rotate the signing key',
     allowed: ['ADMIN'],
@@ -986,6 +1090,23 @@ describe(`SPEC §2 (${OPERATIONS.length} operations × ${ROLES.length} callers =
     const data = (response.data ?? {}) as Record<string, unknown>;
     expect(Object.values(data).every((value) => value === null)).toBe(true);
     if (unchanged) expect(await unchanged()).toBe(true);
+  });
+
+  it("never shows another's notification: null by id, NOT_FOUND to mark, and left as it was", async () => {
+    const ofA = ownNotification.get(clients.PATIENT)!;
+    const readAt = async () => (await notificationsOf(patientA)).find((row) => row.id === ofA)?.readAt ?? null;
+    const before = await readAt();
+    for (const role of ['DOCTOR', 'RECEPTION', 'BILLING', 'ADMIN'] as const) {
+      const read = await clients[role].request('query($id: ID!) { notification(id: $id) { id message } }', { id: ofA });
+      expect(read.errors).toBeUndefined();
+      expect(read.data).toEqual({ notification: null });
+      const mark = await clients[role].request('mutation($id: ID!) { markNotificationRead(id: $id) { id } }', {
+        id: ofA,
+      });
+      expect(mark.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(mark.data ?? null).toBeNull();
+    }
+    expect(await readAt()).toEqual(before);
   });
 
   it('lets a doctor list exactly the patients they have or had an appointment with', async () => {
