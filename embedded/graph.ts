@@ -4,7 +4,7 @@
  * reverse: gateway, then every subgraph's requests and outbox, then consumers and databases.
  */
 import { readFileSync } from 'node:fs';
-import { createGateway } from '../gateway/gateway.ts';
+import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import { clinicHours, secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
@@ -15,6 +15,7 @@ import { subgraphDefinitions } from '../subgraphs/index.ts';
 import { identitySettings, JWKS_PATH, REVOCATIONS_PATH } from '../subgraphs/identity/subgraph.ts';
 import { schedulingPolicy } from '../subgraphs/appointments/subgraph.ts';
 import { paymentSettings, type PaymentSettings } from '../subgraphs/payments/subgraph.ts';
+import { notificationSettings, type NotificationSettings } from '../subgraphs/notifications/subgraph.ts';
 import type { EmbeddedEnv } from './config.ts';
 
 export interface GraphOptions {
@@ -24,11 +25,16 @@ export interface GraphOptions {
   clock?: () => Date;
   /** Payment settings instead of those from `env` (tests pass a processor they can inspect). */
   payments?: PaymentSettings;
+  /** Notification settings instead of those from `env` (tests pass channels they can inspect, and quick retries). */
+  notifications?: NotificationSettings;
 }
 
 export interface Graph {
-  /** The gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  /** The gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql` (its `graphql-ws` endpoint: `ws://…`). */
   url: string;
+  gateway: Gateway;
+  /** The parsed environment the graph runs with. */
+  env: EmbeddedEnv;
   subgraphs: readonly Subgraph[];
   /** Each subgraph's GraphQL endpoint, by name. */
   subgraphUrls: Record<string, string>;
@@ -78,7 +84,8 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   const identity = identitySettings(env, production);
   const scheduling = schedulingPolicy(env, deps.hospital.clinicHours);
   const payments = options.payments ?? paymentSettings(env, production);
-  const subgraphs = subgraphDefinitions({ identity, scheduling, payments }).map((definition) =>
+  const notifications = options.notifications ?? notificationSettings(env);
+  const subgraphs = subgraphDefinitions({ identity, scheduling, payments, notifications }).map((definition) =>
     defineSubgraph(definition, deps),
   );
 
@@ -116,6 +123,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     internalTokenSecret,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+    subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
   });
   let listening;
   try {
@@ -127,6 +135,8 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
 
   return {
     url: `${listening.url}/graphql`,
+    gateway,
+    env,
     subgraphs: started,
     subgraphUrls,
     transport,

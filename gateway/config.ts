@@ -11,6 +11,11 @@ export const gatewayCommonEnv = {
   ...tokenEnv,
   /** Schema introspection on the public endpoint; default: on except in production. */
   HMS_GATEWAY_INTROSPECTION: booleanFlag.optional(),
+  /**
+   * Events one subscription may have waiting (a client that does not read, or reads slowly) before it is ended, so
+   * that it cannot hold memory or the others up.
+   */
+  HMS_SUBSCRIPTION_BACKLOG: z.coerce.number().int().min(1).max(100_000).default(256),
 };
 
 export const gatewayEnvSchema = z.object({

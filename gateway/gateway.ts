@@ -1,7 +1,8 @@
 /**
  * Composition root of the gateway: `@apollo/gateway` on the committed supergraph (no introspection of the
- * subgraphs at run time), the access-token verifier, and the HTTP endpoints `/graphql`, `/health/live` and
- * `/health/ready`.
+ * subgraphs at run time) behind the client schema (`client-schema-gateway.ts`), the access-token verifier, the
+ * HTTP endpoints `/graphql`, `/health/live` and `/health/ready`, and the `graphql-ws` endpoint on `/graphql` whose
+ * subscriptions are fed by the realtime topics (`realtime/`).
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
@@ -9,8 +10,10 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { enforceAccessPolicy } from '../platform/auth/access-policy.ts';
 import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
+import type { RequestContext } from '../platform/graphql/context.ts';
 import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './context.ts';
@@ -18,6 +21,16 @@ import { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, SubgraphDataSource } fro
 import type { EventTransport } from '../platform/events/transport.ts';
 import { createRevocationFeed } from './revocation-feed.ts';
 import { createTokenVerifier } from './token-verifier.ts';
+import { ClientSchemaGateway } from './client-schema-gateway.ts';
+import { EventHub } from './realtime/event-hub.ts';
+import { createRealtimeFeed, type RealtimeEvent } from './realtime/realtime-feed.ts';
+import { attachResolvers } from './realtime/attach-resolvers.ts';
+import {
+  attachSubscriptionServer,
+  type RunOperation,
+  type SubscriptionServer,
+} from './realtime/subscription-server.ts';
+import { subscriptionResolvers } from './realtime/subscriptions.ts';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (`schema/supergraph.graphql`). */
@@ -29,17 +42,21 @@ export interface GatewayOptions {
    * `accessTokenTtlSeconds` only bounds revocations that do not say how long they matter (`retainUntil`).
    */
   tokens: { jwksUrl: string; revocationsUrl: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
-  /** Where identity's `TokensRevoked` events arrive. */
+  /** Where identity's `TokensRevoked` events and the realtime topics of the subscriptions arrive. */
   transport: EventTransport;
   internalTokenSecret: string;
   logger: Logger;
   /** Allow schema introspection (development tools). */
   introspection: boolean;
+  /** Events a subscription may have waiting before it is ended as too slow (default 256). */
+  subscriptionBacklog?: number;
 }
 
 export interface Gateway {
   start(host: string, port: number): Promise<Listening>;
   stop(): Promise<void>;
+  /** Open `graphql-ws` connections and live subscriptions (for tests and metrics). */
+  readonly realtime: { connections: number; subscriptions: number };
 }
 
 /** A correlation id a client may pass: up to 128 characters from a conservative set. */
@@ -90,13 +107,30 @@ export function createGateway(options: GatewayOptions): Gateway {
     isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
     logger: log,
   });
+  const hub = new EventHub<RealtimeEvent>({ capacity: options.subscriptionBacklog ?? 256 });
+  const realtimeFeed = createRealtimeFeed({ transport: options.transport, hub, logger: log });
   let listening: Listening | undefined;
   let server: ApolloServer<GatewayContext> | undefined;
+  let subscriptions: SubscriptionServer | undefined;
+  let subscriptionSchema: GraphQLSchema | undefined;
   let ready = false;
 
+  /** Runs a request through the gateway with `context` (subscriptions resolve their payloads with it). */
+  const runOperation: RunOperation = async (request, context: RequestContext) => {
+    if (!server) throw new Error('the gateway is not running');
+    const response = await server.executeOperation(request, { contextValue: context });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
+    const { data, errors } = response.body.singleResult;
+    return { data: data ?? null, ...(errors ? { errors } : {}) };
+  };
+
   return {
+    get realtime() {
+      return { connections: subscriptions?.connections ?? 0, subscriptions: hub.size };
+    },
     async start(host, port) {
       await revocations.start();
+      await realtimeFeed.start();
       const gateway = new ApolloGateway({
         supergraphSdl: options.supergraphSdl,
         buildService: ({ name }) => {
@@ -106,7 +140,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         },
       });
       server = new ApolloServer<GatewayContext>({
-        gateway,
+        gateway: new ClientSchemaGateway(gateway, (clientSchema) => {
+          subscriptionSchema = enforceAccessPolicy(attachResolvers(clientSchema, subscriptionResolvers));
+        }),
         introspection: options.introspection,
         includeStacktraceInErrorResponses: false,
         // The process stops servers itself, in order (platform/process.ts).
@@ -131,7 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             res.setHeader(CORRELATION_ID_HEADER, correlationId);
             const logger = log.child({ requestId, correlationId });
             try {
-              const principal = await verifyToken(req.header('authorization'));
+              const principal = (await verifyToken(req.header('authorization')))?.principal ?? null;
               const idempotencyKey = req.header(IDEMPOTENCY_KEY_HEADER) ?? null;
               return { principal, correlationId, requestId, idempotencyKey, logger };
             } catch (error) {
@@ -144,15 +180,34 @@ export function createGateway(options: GatewayOptions): Gateway {
         }),
       );
       finishApp(app, log);
-      listening = await listen(app, host, port);
+      if (!subscriptionSchema) throw new Error('the client schema was not loaded');
+      const schema = subscriptionSchema;
+      listening = await listen(app, host, port, (httpServer) => {
+        subscriptions = attachSubscriptionServer({
+          httpServer,
+          path: '/graphql',
+          schema,
+          hub,
+          verifyToken,
+          isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
+          runOperation,
+          formatError: (formatted, error) => formatGatewayError(formatted, error, log),
+          logger: log,
+        });
+      });
       log.info({ url: `${listening.url}/graphql` }, 'gateway listening');
       return listening;
     },
     async stop() {
       ready = false;
+      // Subscribers first: their sockets would otherwise hold the HTTP server open until the grace period ends.
+      hub.close();
+      await subscriptions?.close();
       await listening?.close();
       await server?.stop();
+      await realtimeFeed.stop();
       await revocations.stop();
+      subscriptions = undefined;
       listening = undefined;
       server = undefined;
     },

@@ -44,6 +44,7 @@ await runProcess(async () => {
     internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
   });
   await transport.start();
   await gateway.start(env.HOST, env.PORT);

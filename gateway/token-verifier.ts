@@ -30,12 +30,20 @@ const UNKNOWN_KID_COOLDOWN_MS = 6_000;
 /** Published keys are re-read in the background this often (a retired key leaves the JWKS). */
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 
-export type TokenVerifier = (authorization: string | undefined) => Promise<Principal | null>;
+/** A token that passed every check: who it stands for, and its `iat` and `exp` (seconds since the epoch). */
+export interface VerifiedToken {
+  principal: Principal;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<VerifiedToken | null>;
 
 /**
- * Creates a verifier of `Authorization` header values.
+ * Creates a verifier of `Authorization` header values (`Bearer <token>`; also what a `graphql-ws` client sends in
+ * its `connection_init` payload).
  *
- * @returns a function resolving to the principal of a valid `Bearer` token, or null when there is no header.
+ * @returns a function resolving to the verified token, or null when there is no header.
  * @throws UnauthenticatedError for a malformed header or a token that fails any check.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
@@ -80,6 +88,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (!principal) throw new UnauthenticatedError('The access token is not valid or has expired.');
     if (options.isRevoked(principal, claims.iat))
       throw new UnauthenticatedError('The access token has been revoked; sign in again.');
-    return principal;
+    return { principal, issuedAt: claims.iat, expiresAt: claims.exp };
   };
 }

@@ -8,7 +8,8 @@
  * - `@access`: any signed-in caller. `@access(roles: [...])`: a signed-in caller holding one of the roles.
  * - A field's own `@access` wins over its type's; fields of a type without either are open to whoever
  *   reached the parent object (which an authorized field or reference resolver produced).
- * - Root fields (`Query`, `Mutation`) without `@access` are refused: default deny.
+ * - Root fields (`Query`, `Mutation`, `Subscription`) without `@access` are refused: default deny. A subscription
+ *   field's policy guards its `subscribe` (the stream) as well as its `resolve` (each event).
  * - An entity type's `@access` also guards its `__resolveReference`.
  *
  * Ownership ("own records only") is finer than roles and lives in the services.
@@ -78,7 +79,7 @@ function guard<Source, Context extends ContextWithPrincipal>(
 /** The policy of every root field, for tests and documentation: `undefined` marks a field without one. */
 export function rootFieldPolicies(schema: GraphQLSchema): Map<string, AccessPolicy | undefined> {
   const policies = new Map<string, AccessPolicy | undefined>();
-  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     if (!root) continue;
     for (const field of Object.values(root.getFields())) {
       if (FEDERATION_ROOT_FIELDS.has(field.name)) continue;
@@ -108,7 +109,8 @@ function guardReferenceResolver(type: GraphQLObjectType, policy: AccessPolicy): 
  * Call once on a schema built by `buildSubgraphSchema`, before serving it.
  */
 export function enforceAccessPolicy(schema: GraphQLSchema): GraphQLSchema {
-  const rootTypes = new Set([schema.getQueryType(), schema.getMutationType()].filter(Boolean));
+  const subscriptionType = schema.getSubscriptionType();
+  const rootTypes = new Set([schema.getQueryType(), schema.getMutationType(), subscriptionType].filter(Boolean));
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const typePolicy = policyOf(schema, type);
@@ -118,6 +120,7 @@ export function enforceAccessPolicy(schema: GraphQLSchema): GraphQLSchema {
       if (isRoot && FEDERATION_ROOT_FIELDS.has(field.name)) continue;
       const policy = policyOf(schema, field) ?? typePolicy ?? (isRoot ? 'deny' : undefined);
       if (policy) field.resolve = guard(policy, field.resolve ?? defaultFieldResolver);
+      if (policy && type === subscriptionType && field.subscribe) field.subscribe = guard(policy, field.subscribe);
     }
 
     // @apollo/subgraph keeps an entity's __resolveReference in `extensions.apollo.subgraph.resolveReference`.

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { embeddedEnvSchema, type EmbeddedEnv } from '../../embedded/config.ts';
 import { startGraph, type Graph } from '../../embedded/graph.ts';
+import type { NotificationSettings } from '../../subgraphs/notifications/subgraph.ts';
 import type { PaymentSettings } from '../../subgraphs/payments/subgraph.ts';
 import type { Subgraph } from '../subgraph.ts';
 import { loadConfig } from '../config.ts';
@@ -28,12 +29,24 @@ export interface TestGraph extends Graph {
   brokerGroup(consumer: string): string;
 }
 
-/** Starts the graph; `env` overrides test defaults (e.g. `HMS_TIMEZONE`). */
+/**
+ * Starts the graph; `env` overrides test defaults (e.g. `HMS_TIMEZONE`). With `embedded`, it runs as `npm start` does
+ * with nothing configured (PGlite in memory, in-process events) even where the tests have PostgreSQL and Kafka, so
+ * that CI covers both modes.
+ */
 export async function startTestGraph(
-  options: { env?: Record<string, string>; clock?: () => Date; payments?: PaymentSettings } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: () => Date;
+    payments?: PaymentSettings;
+    notifications?: NotificationSettings;
+    embedded?: boolean;
+  } = {},
 ): Promise<TestGraph> {
-  const db = await createTestDatabase();
-  const brokers = testKafkaBrokers();
+  const db: TestDatabase = options.embedded
+    ? { url: undefined, kind: 'embedded', drop: async () => {} }
+    : await createTestDatabase();
+  const brokers = options.embedded ? undefined : testKafkaBrokers();
   const run = randomBytes(4).toString('hex');
   const env: EmbeddedEnv = loadConfig(embeddedEnvSchema, {
     NODE_ENV: 'test',
@@ -62,6 +75,7 @@ export async function startTestGraph(
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.payments ? { payments: options.payments } : {}),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
     });
   } catch (error) {
     await db.drop();
