@@ -181,12 +181,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
       finishApp(app, log);
       if (!subscriptionSchema) throw new Error('the client schema was not loaded');
-      const schema = subscriptionSchema;
       listening = await listen(app, host, port, (httpServer) => {
         subscriptions = attachSubscriptionServer({
           httpServer,
           path: '/graphql',
-          schema,
+          schema: () => subscriptionSchema!,
           hub,
           verifyToken,
           isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),

@@ -1,7 +1,7 @@
 /**
  * Runs the gateway as its own process: `node gateway/main.ts` (see docker-compose.yml). It serves the committed
- * supergraph, verifies access tokens against identity's JWKS and revocations, and forwards requests to the
- * subgraphs.
+ * supergraph, verifies access tokens against identity's JWKS and revocations, forwards requests to the subgraphs,
+ * and serves subscriptions over `graphql-ws` from the events it reads on Kafka.
  */
 import { readFileSync } from 'node:fs';
 import { configuredSubgraphUrls, loadConfig } from '../platform/config.ts';
@@ -21,7 +21,8 @@ await runProcess(async () => {
   const transport = createTransport(env, logger, 'gateway');
   if (transport.kind === 'in-process') {
     logger.warn(
-      'KAFKA_BROKERS is not set: token revocations arrive only through the reload from identity, once a minute',
+      'KAFKA_BROKERS is not set: token revocations arrive only through the reload from identity, once a minute, ' +
+        'and subscriptions receive no events',
     );
   }
   const gateway = createGateway({

@@ -50,8 +50,8 @@ export interface SubscriptionServerOptions {
   httpServer: Server;
   /** The gateway's GraphQL path, `/graphql`. */
   path: string;
-  /** The client schema with the subscription resolvers attached and the access policy enforced. */
-  schema: GraphQLSchema;
+  /** The client schema with the subscription resolvers attached and the access policy enforced (the latest load). */
+  schema: () => GraphQLSchema;
   hub: EventHub<RealtimeEvent>;
   verifyToken: TokenVerifier;
   /** True when `principal`'s token issued at `issuedAt` (seconds) was revoked early. */
@@ -112,7 +112,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
 
   const server = useServer<Record<string, unknown>, Connection>(
     {
-      schema: options.schema,
+      schema: () => options.schema(),
       onConnect: async (ctx: WsContext<Record<string, unknown>, Connection>) => {
         let token: VerifiedToken | null;
         try {
