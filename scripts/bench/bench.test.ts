@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { checkPlan, firstWeekday, plannedBooking, type BookingPlan } from './plan.ts';
 import { parsePgbench } from './postgres.ts';
-import { percentile, summarise } from './stats.ts';
+import type { RealtimeFigures } from './report.ts';
+import { realtimeProblems } from './report.ts';
+import { compareDelivery, negativeShare, percentile, ratioOf, summarise } from './stats.ts';
 
 const weekday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay();
 
@@ -136,5 +138,133 @@ tps = 3008.612345 (without initial connection time)
 
   it('refuses output it cannot read', () => {
     expect(() => parsePgbench('pgbench: error: connection to server failed')).toThrow("cannot read pgbench's output");
+  });
+});
+
+describe('delivery next to Kafka', () => {
+  it('counts the share of negative latencies (messages that beat the response), zero excluded', () => {
+    expect(negativeShare([-1.5, 0, 2, 3])).toBe(0.25);
+    expect(negativeShare([1, 2])).toBe(0);
+    expect(negativeShare([])).toBeNaN();
+  });
+
+  it('divides only by a finite positive figure', () => {
+    expect(ratioOf(30, 2)).toBe(15);
+    expect(ratioOf(30, 0)).toBeNaN();
+    expect(ratioOf(30, -1)).toBeNaN();
+    expect(ratioOf(NaN, 2)).toBeNaN();
+    expect(ratioOf(30, NaN)).toBeNaN();
+  });
+
+  it('summarises both with negative values kept, and divides p50 by p50 and p99 by p99', () => {
+    // 100 deliveries: -2, -1, then 1…98 ms; 100 Kafka messages: 1…100 tenths of a millisecond.
+    const delivery = [-2, -1, ...Array.from({ length: 98 }, (_, i) => i + 1)];
+    const kafka = Array.from({ length: 100 }, (_, i) => (i + 1) / 10);
+    const comparison = compareDelivery(delivery, kafka);
+    expect(comparison.delivery).toEqual(summarise(delivery));
+    expect(comparison.delivery.p50).toBe(48);
+    expect(comparison.delivery.p99).toBe(97);
+    expect(comparison.kafka.p50).toBeCloseTo(5);
+    expect(comparison.kafka.p99).toBeCloseTo(9.9);
+    expect(comparison.negativeShare).toBe(0.02);
+    expect(comparison.ratio.p50).toBeCloseTo(48 / 5);
+    expect(comparison.ratio.p99).toBeCloseTo(97 / 9.9);
+  });
+
+  it('has no ratio without Kafka figures', () => {
+    const comparison = compareDelivery([5, 6], []);
+    expect(comparison.kafka.count).toBe(0);
+    expect(comparison.ratio.p50).toBeNaN();
+    expect(comparison.ratio.p99).toBeNaN();
+  });
+});
+
+describe('realtimeProblems', () => {
+  function figures(change: (realtime: RealtimeFigures) => void = () => {}): RealtimeFigures {
+    const latencies = Array.from({ length: 20 }, (_, i) => i + 1);
+    const realtime: RealtimeFigures = {
+      subscribers: 2,
+      warmup: 2,
+      events: 10,
+      timeoutMs: 10_000,
+      run: {
+        delivery: {
+          subscribers: 2,
+          connected: 2,
+          registered: 2,
+          warmup: { mutations: 2, errors: {}, lost: 0 },
+          mutations: 10,
+          errors: {},
+          lost: 0,
+          badMessages: 0,
+          ended: 0,
+          latenciesMs: latencies,
+          firstLatenciesMs: latencies.slice(0, 10),
+          lastLatenciesMs: latencies.slice(10),
+          mutationLatenciesMs: latencies.slice(0, 10),
+          seconds: 1,
+        },
+        kafka: { warmup: 2, messages: 10, lostInWarmup: 0, lost: 0, latenciesMs: latencies.slice(0, 10) },
+      },
+      comparison: compareDelivery(latencies, latencies.slice(0, 10)),
+      mutationLatency: summarise(latencies.slice(0, 10)),
+      firstSubscriber: summarise(latencies.slice(0, 10)),
+      lastSubscriber: summarise(latencies.slice(10)),
+      gatewaySubscriptions: 2,
+      confirmedInDatabase: 12,
+      expectedConfirmed: 12,
+      eventsHandledSeconds: 0.5,
+    };
+    change(realtime);
+    return realtime;
+  }
+
+  it('finds nothing wrong with a complete run', () => {
+    expect(realtimeProblems(figures())).toEqual([]);
+  });
+
+  it('refuses a run with fewer subscribers than asked', () => {
+    const problems = realtimeProblems(
+      figures((realtime) => {
+        realtime.run.delivery.registered = 1;
+        realtime.run.delivery.mutations = 0;
+        realtime.gatewaySubscriptions = 1;
+      }),
+    );
+    expect(problems).toEqual([
+      'realtime: 1 of 2 subscribers received a warm-up event',
+      'realtime: the gateway counted at most 1 of 2 subscriptions',
+    ]);
+  });
+
+  it('refuses a run with a lost message, a failed mutation or a lost Kafka message', () => {
+    expect(realtimeProblems(figures((realtime) => void (realtime.run.delivery.lost = 3)))).toEqual([
+      'realtime: 3 messages lost (none within 10000 ms)',
+    ]);
+    expect(
+      realtimeProblems(
+        figures((realtime) => {
+          realtime.run.delivery.errors = { INVALID_STATUS_TRANSITION: 1 };
+          realtime.expectedConfirmed = 11;
+          realtime.confirmedInDatabase = 11;
+        }),
+      ),
+    ).toEqual(['realtime measured mutations: INVALID_STATUS_TRANSITION ×1']);
+    expect(realtimeProblems(figures((realtime) => void (realtime.run.delivery.warmup.lost = 1)))).toEqual([
+      'realtime warm-up: 1 messages lost',
+    ]);
+    const kafkaLost = realtimeProblems(
+      figures((realtime) => {
+        realtime.run.kafka.lost = 1;
+        realtime.run.kafka.latenciesMs = realtime.run.kafka.latenciesMs.slice(1);
+      }),
+    );
+    expect(kafkaLost).toEqual(['kafkajs latency: 0 warm-up and 1 measured messages lost']);
+  });
+
+  it('refuses a run whose database disagrees with the mutations', () => {
+    expect(realtimeProblems(figures((realtime) => void (realtime.confirmedInDatabase = 11)))).toEqual([
+      'realtime: the database holds 11 CONFIRMED appointments of the part, the successful mutations say 12',
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The load generator of `npm run bench`, in its own process (forked by `main.ts`) so that it never shares an
- * event loop with the graph it measures. It runs autocannon jobs that `main.ts` sends over IPC and answers with
- * their figures. The booking counter lives here, so the warm-up and the measured run never repeat a booking.
+ * event loop with the graph it measures. It runs the jobs that `main.ts` sends over IPC (autocannon for bookings and
+ * availableSlots; graphql-ws subscribers and a kafkajs producer and consumer for the realtime scenario, in
+ * `realtime.ts`) and answers with their figures. The booking counter lives here, so the warm-up and the measured run
+ * never repeat a booking.
  *
  * Latencies are autocannon's own per-response times (from writing the request to the end of the response), kept
  * as floats: autocannon's histogram rounds them to whole milliseconds.
@@ -9,6 +11,13 @@
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import { plannedBooking, type BookingPlan } from './plan.ts';
+import {
+  measureDelivery,
+  measureKafkaLatency,
+  type DeliveryRunResult,
+  type KafkaLatencyResult,
+  type RealtimeJobOptions,
+} from './realtime.ts';
 
 // autocannon is CommonJS without type declarations: the little of its API used here, typed.
 interface AutocannonRequest {
@@ -61,7 +70,14 @@ export type Job =
       date: string;
       requests: number;
       expectedSlots: number;
-    };
+    }
+  | ({ kind: 'realtime' } & RealtimeJobOptions);
+
+/** Subscription delivery, then kafkajs's own latency on the same broker (`realtime.ts`). */
+export interface RealtimeRunResult {
+  delivery: DeliveryRunResult;
+  kafka: KafkaLatencyResult;
+}
 
 export interface BookingRunResult {
   /** Bookings sent (each a distinct planned booking). */
@@ -263,10 +279,33 @@ function runSlots(job: Extract<Job, { kind: 'slots' }>): Promise<SlotsRunResult>
   });
 }
 
+/** Delivery first, then Kafka alone: the two never run at the same time. */
+async function runRealtime(job: Extract<Job, { kind: 'realtime' }>): Promise<RealtimeRunResult> {
+  const delivery = await measureDelivery(job);
+  const kafka = await measureKafkaLatency({
+    ...job.kafka,
+    warmup: job.warmup,
+    messages: job.events,
+    timeoutMs: job.timeoutMs,
+  });
+  return { delivery, kafka };
+}
+
+function runJob(job: Job): Promise<unknown> {
+  switch (job.kind) {
+    case 'bookings':
+      return runBookings(job);
+    case 'slots':
+      return runSlots(job);
+    case 'realtime':
+      return runRealtime(job);
+  }
+}
+
 /** Jobs from the parent, one at a time; each answered with `{ id, result }` or `{ id, error }`. */
 if (process.send) {
   process.on('message', (message: { id: number; job: Job }) => {
-    const run = message.job.kind === 'bookings' ? runBookings(message.job) : runSlots(message.job);
+    const run = runJob(message.job);
     run.then(
       (result) => process.send!({ id: message.id, result }),
       (error: unknown) => process.send!({ id: message.id, error: String(error) }),

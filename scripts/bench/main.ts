@@ -1,23 +1,29 @@
 /**
- * `npm run bench`: one run on real PostgreSQL that measures
+ * `npm run bench`: one run on real PostgreSQL and real Kafka that measures
  *
  *  1. bookings per second through the gateway (BENCH_CONNECTIONS concurrent clients, p50/p99 latency), every request
  *     a valid, distinct booking planned up front (`plan.ts`), checked against the database afterwards;
  *  2. pgbench's built-in TPC-B-like script on the same server (as many clients), and the ratio of the two;
  *  3. `Doctor.availableSlots` latency for a full day (at the daily cap) and an empty one;
+ *  4. realtime delivery (`realtime.ts`): from a mutation's response to each of BENCH_SUBSCRIBERS graphql-ws
+ *     subscribers' message (p50/p99), next to kafkajs's own produce→consume latency on the same broker, and their
+ *     ratio;
  *
  * prints a table and writes BENCHMARKS.md. The whole graph runs in this process (`startGraph`) on a database it
- * creates and drops; the load comes from a child process (`load.ts`). Everything it created is removed on the way
- * out, failures and Ctrl-C included. `--cpu-prof` also profiles the graph during the measured booking run (the
- * figures are then printed but BENCHMARKS.md is left as it is).
+ * creates and drops, with its events on Kafka under topics and consumer groups of its own; the load comes from a
+ * child process (`load.ts`). Without KAFKA_BROKERS it starts a single-node broker of its own (`.ci/kafka.sh`, in
+ * /tmp/hms-bench-kafka on 127.0.0.1:19092, see `kafka.ts`). Everything it created is removed on the way out, the
+ * broker it started included, failures and Ctrl-C too. `--cpu-prof` also profiles the graph during the measured
+ * booking run (the figures are then printed but BENCHMARKS.md is left as it is).
  *
  * Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres), the
- * server to use; KAFKA_BROKERS (optional) to carry events through Kafka; BENCH_SECONDS, BENCH_WARMUP_SECONDS,
- * BENCH_CONNECTIONS, BENCH_SLOT_REQUESTS, BENCH_PGBENCH_SCALE, BENCH_PGBENCH_SECONDS, PGBENCH (the binary).
+ * server to use; KAFKA_BROKERS, a broker to use instead of starting one; BENCH_SECONDS, BENCH_WARMUP_SECONDS,
+ * BENCH_CONNECTIONS, BENCH_SLOT_REQUESTS, BENCH_SUBSCRIBERS, BENCH_REALTIME_WARMUP, BENCH_REALTIME_EVENTS,
+ * BENCH_PGBENCH_SCALE, BENCH_PGBENCH_SECONDS, PGBENCH (the binary).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +33,14 @@ import { startGraph } from '../../embedded/graph.ts';
 import { databaseEnv, loadConfig } from '../../platform/config.ts';
 import { GraphClient } from '../../platform/graphql/client.ts';
 import { createDatabase, onServer } from '../../platform/testing/database.ts';
-import type { BookingRunResult, Job, SlotsRunResult } from './load.ts';
+import { OWN_BROKER, removeRunFromBroker, startOwnBroker, untilEventsHandled } from './kafka.ts';
+import type { BookingRunResult, Job, RealtimeRunResult, SlotsRunResult } from './load.ts';
 import { describeMachine, machineBusyShare } from './machine.ts';
 import { checkpoint, pgbenchInit, pgbenchRun, pgbenchVersion, type PgbenchResult } from './postgres.ts';
 import { startProfiler, type ProfileSummary } from './profile.ts';
-import { formatTable, renderMarkdown, type BenchReport } from './report.ts';
+import { formatTable, realtimeProblems, renderMarkdown, type BenchReport } from './report.ts';
 import { setUpHospital } from './setup.ts';
-import { summarise } from './stats.ts';
+import { compareDelivery, summarise } from './stats.ts';
 import { watchPools } from './watch.ts';
 
 const benchEnvSchema = z.object({
@@ -44,6 +51,9 @@ const benchEnvSchema = z.object({
   BENCH_WARMUP_SECONDS: z.coerce.number().int().min(1).max(60).default(3),
   BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(256).default(16),
   BENCH_SLOT_REQUESTS: z.coerce.number().int().min(10).max(100_000).default(500),
+  BENCH_SUBSCRIBERS: z.coerce.number().int().min(1).max(1000).default(100),
+  BENCH_REALTIME_WARMUP: z.coerce.number().int().min(1).max(1000).default(20),
+  BENCH_REALTIME_EVENTS: z.coerce.number().int().min(10).max(2000).default(200),
   BENCH_PGBENCH_SCALE: z.coerce.number().int().min(1).max(1000).default(10),
   BENCH_PGBENCH_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   PGBENCH: z.string().default('pgbench'),
@@ -53,6 +63,10 @@ const DEPARTMENTS = 4;
 /** availableSlots requests before each measured series. */
 const SLOT_WARMUP_REQUESTS = 50;
 const ADMIN = { email: 'bench-admin@hms.local', password: `bench ${randomBytes(12).toString('base64url')}` };
+/** How long a subscriber's message (or a Kafka message) may take before it counts as lost. */
+const REALTIME_TIMEOUT_MS = 10_000;
+/** How long the realtime part waits for the graph to handle the events of the booking run before it starts. */
+const EVENTS_HANDLED_TIMEOUT_MS = 180_000;
 
 /**
  * Undo steps, run last-in first-out exactly once, whether the run ends well, fails or is interrupted. A step added
@@ -107,8 +121,12 @@ class LoadProcess {
   #nextId = 0;
 
   constructor() {
-    // No inherited flags (--cpu-prof profiles this process only).
-    this.#child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [], { execArgv: [], stdio: 'inherit' });
+    // No inherited flags (--cpu-prof profiles this process only). kafkajs sets timers with negative delays (harmless,
+    // Node warns of them: silenced as in `npm run test:jest`).
+    this.#child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [], {
+      execArgv: ['--disable-warning=TimeoutNegativeWarning'],
+      stdio: 'inherit',
+    });
     this.#child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
@@ -162,7 +180,7 @@ async function main(): Promise<number> {
   const settings = loadConfig(benchEnvSchema, process.env);
   const serverUrl =
     settings.BENCH_DATABASE_URL ?? settings.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const kafka = settings.KAFKA_BROKERS?.trim() || undefined;
+  const givenBrokers = settings.KAFKA_BROKERS?.trim() || undefined;
   const cleanup = new Cleanup();
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
@@ -191,11 +209,41 @@ async function main(): Promise<number> {
     }
     const pgbenchInfo = await pgbenchVersion(settings.PGBENCH);
 
-    // 1. The graph, on a database of its own.
+    // Kafka: the broker given, else one of the bench's own (started after the idle check above).
     const run = randomBytes(4).toString('hex');
+    const kafka = {
+      brokers: givenBrokers ?? '',
+      description: '',
+      topicPrefix: `hms-bench-${run}.`,
+      groupPrefix: `hms-bench-${run}`,
+    };
+    if (givenBrokers) {
+      kafka.description = `the broker at \`KAFKA_BROKERS\` (${givenBrokers})`;
+      // The run's topics and groups go once the graph has stopped (this step is undone after it).
+      cleanup.add('Kafka topics and groups', () =>
+        removeRunFromBroker({
+          brokers: brokerList(givenBrokers),
+          topicPrefix: kafka.topicPrefix,
+          groupPrefix: kafka.groupPrefix,
+        }),
+      );
+    } else {
+      log(`starting a Kafka broker of its own (${OWN_BROKER.homeDir}, 127.0.0.1:${OWN_BROKER.port})`);
+      const brokerStartedAt = performance.now();
+      const broker = startOwnBroker();
+      cleanup.add('Kafka broker', broker.stop);
+      kafka.brokers = await broker.ready;
+      kafka.description =
+        `a single-node broker the run started for itself (Apache Kafka ${ownKafkaVersion()}, KRaft, ` +
+        `\`.ci/kafka.sh\`, ${kafka.brokers})`;
+      log(`Kafka broker ready at ${kafka.brokers} in ${((performance.now() - brokerStartedAt) / 1000).toFixed(1)} s`);
+    }
+    const brokers = brokerList(kafka.brokers);
+
+    // 1. The graph, on a database of its own.
     const database = await createDatabase(serverUrl, 'hms_bench');
     cleanup.add('bench database', database.drop);
-    log(`database ${database.name}; starting the graph (${kafka ? `Kafka at ${kafka}` : 'in-process events'})`);
+    log(`database ${database.name}; starting the graph (events through Kafka at ${kafka.brokers})`);
     // Express and Apollo Server read NODE_ENV from the process itself.
     process.env.NODE_ENV = 'production';
     const env = loadConfig(embeddedEnvSchema, {
@@ -209,9 +257,9 @@ async function main(): Promise<number> {
       HMS_ADMIN_EMAIL: ADMIN.email,
       HMS_ADMIN_PASSWORD: ADMIN.password,
       // Its own groups and topics: the bench reads none of another run's events.
-      ...(kafka
-        ? { KAFKA_BROKERS: kafka, KAFKA_GROUP_PREFIX: `hms-bench-${run}`, KAFKA_TOPIC_PREFIX: `hms-bench-${run}.` }
-        : {}),
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_GROUP_PREFIX: kafka.groupPrefix,
+      KAFKA_TOPIC_PREFIX: kafka.topicPrefix,
     });
     const graphStartedAt = performance.now();
     const graph = await startGraph({ env });
@@ -284,11 +332,88 @@ async function main(): Promise<number> {
       slotsJob(emptyDoctor.id, settings.BENCH_SLOT_REQUESTS, slotsInDay),
     );
 
+    // 4. Realtime: once the graph has handled the booking run's events, subscription delivery to
+    // BENCH_SUBSCRIBERS reception staff clients, then kafkajs alone on the same broker.
+    log('realtime: waiting until the graph has published and consumed every event so far');
+    const handled = await untilEventsHandled({
+      brokers,
+      groupPrefix: kafka.groupPrefix,
+      databaseUrl: database.url,
+      timeoutMs: EVENTS_HANDLED_TIMEOUT_MS,
+    });
+    if (handled.seconds === undefined) {
+      const note =
+        `the graph still had ${handled.backlog.unpublished} events to publish and ${handled.backlog.unconsumed} to ` +
+        `consume after ${EVENTS_HANDLED_TIMEOUT_MS / 1000} s; the realtime part ran anyway`;
+      log(`warning: ${note}`);
+      notes.push(note);
+    }
+    // Fresh tokens: a long booking run must not leave the realtime part with an expiring one.
+    const realtimeAdmin = await new GraphClient(graph.url).signIn(ADMIN.email, ADMIN.password);
+    const receptionist = await aReceptionist(realtimeAdmin);
+    const realtimeMutations = settings.BENCH_REALTIME_WARMUP + settings.BENCH_REALTIME_EVENTS;
+    const appointmentIds = await onServer(database.url, async (client) => {
+      const result = await client.query<{ id: string }>(
+        `select id from appointments.appointment where status = 'PENDING' order by starts_at, id limit $1`,
+        [realtimeMutations],
+      );
+      return result.rows.map((row) => row.id);
+    });
+    if (appointmentIds.length < realtimeMutations) {
+      throw new Error(
+        `the booking run left ${appointmentIds.length} PENDING appointments, ${realtimeMutations} needed`,
+      );
+    }
+    await checkpointBefore('the realtime run');
+    log(
+      `realtime: ${settings.BENCH_SUBSCRIBERS} subscribers, ${settings.BENCH_REALTIME_WARMUP} warm-up and ` +
+        `${settings.BENCH_REALTIME_EVENTS} measured mutations, then kafkajs alone`,
+    );
+    // The gateway's own count of live subscriptions, sampled while the job runs.
+    let gatewaySubscriptions = 0;
+    const subscriptionSampler = setInterval(() => {
+      gatewaySubscriptions = Math.max(gatewaySubscriptions, graph.gateway.realtime.subscriptions);
+    }, 100);
+    subscriptionSampler.unref();
+    const realtimeRun = await load
+      .run<RealtimeRunResult>({
+        kind: 'realtime',
+        url: graph.url,
+        adminToken: realtimeAdmin.token!,
+        subscriberToken: receptionist.token!,
+        subscribers: settings.BENCH_SUBSCRIBERS,
+        appointmentIds,
+        warmup: settings.BENCH_REALTIME_WARMUP,
+        events: settings.BENCH_REALTIME_EVENTS,
+        timeoutMs: REALTIME_TIMEOUT_MS,
+        kafka: {
+          brokers,
+          topic: `${kafka.topicPrefix}bench-latency`,
+          groupId: `${kafka.groupPrefix}.bench-latency`,
+          replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+        },
+      })
+      .finally(() => clearInterval(subscriptionSampler));
+    const confirmedInDatabase = await onServer(database.url, async (client) => {
+      const result = await client.query<{ count: number }>(
+        `select count(*)::int as count from appointments.appointment where id = any($1::uuid[]) and status = 'CONFIRMED'`,
+        [appointmentIds],
+      );
+      return result.rows[0]!.count;
+    });
+    const { delivery } = realtimeRun;
+    const succeeded = (mutations: number, errors: Record<string, number>) =>
+      mutations - Object.values(errors).reduce((sum, n) => sum + n, 0);
+    const expectedConfirmed =
+      succeeded(delivery.warmup.mutations, delivery.warmup.errors) + succeeded(delivery.mutations, delivery.errors);
+
     await cleanup.now('load generator');
     await cleanup.now('graph');
     await cleanup.now('bench database');
+    await cleanup.now('Kafka topics and groups');
+    await cleanup.now('Kafka broker');
 
-    // 4. pgbench on the same server, with the graph stopped, as many clients as the booking run's connections.
+    // 5. pgbench on the same server, with the graph stopped, as many clients as the booking run's connections.
     const scratch = await createDatabase(serverUrl, 'hms_pgbench');
     cleanup.add('pgbench database', scratch.drop);
     const pgbenchOptions = {
@@ -314,7 +439,11 @@ async function main(): Promise<number> {
       busyBefore,
       pgbenchVersion: pgbenchInfo,
       graph: {
-        events: kafka ? `Kafka (${kafka})` : 'in-process',
+        kafka: {
+          broker: kafka.description,
+          partitions: env.KAFKA_TOPIC_PARTITIONS,
+          topicPrefix: kafka.topicPrefix,
+        },
         poolMax: env.DATABASE_POOL_MAX,
         poolMaxIsDefault: env.DATABASE_POOL_MAX === databaseEnv.DATABASE_POOL_MAX.parse(undefined),
         timeZone: env.HMS_TIMEZONE,
@@ -350,6 +479,21 @@ async function main(): Promise<number> {
         full: { ...slotsFull, latency: summarise(slotsFull.latenciesMs), warmup: slotsFullWarmup },
         empty: { ...slotsEmpty, latency: summarise(slotsEmpty.latenciesMs), warmup: slotsEmptyWarmup },
       },
+      realtime: {
+        subscribers: settings.BENCH_SUBSCRIBERS,
+        warmup: settings.BENCH_REALTIME_WARMUP,
+        events: settings.BENCH_REALTIME_EVENTS,
+        timeoutMs: REALTIME_TIMEOUT_MS,
+        run: realtimeRun,
+        comparison: compareDelivery(delivery.latenciesMs, realtimeRun.kafka.latenciesMs),
+        mutationLatency: summarise(delivery.mutationLatenciesMs),
+        firstSubscriber: summarise(delivery.firstLatenciesMs),
+        lastSubscriber: summarise(delivery.lastLatenciesMs),
+        gatewaySubscriptions,
+        confirmedInDatabase,
+        expectedConfirmed,
+        eventsHandledSeconds: handled.seconds,
+      },
       profile,
       notes,
       totalSeconds: (performance.now() - startedAt) / 1000,
@@ -371,6 +515,30 @@ async function main(): Promise<number> {
   } finally {
     await cleanup.run();
   }
+}
+
+/** `KAFKA_BROKERS`'s comma-separated list. */
+function brokerList(brokers: string): string[] {
+  return brokers
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+}
+
+/** The Apache Kafka version `.ci/kafka.sh` runs (its POM's `kafka.version`). */
+function ownKafkaVersion(): string {
+  const pom = readFileSync(fileURLToPath(new URL('../../.ci/kafka/pom.xml', import.meta.url)), 'utf8');
+  return /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? 'unknown version';
+}
+
+/** A RECEPTION staff member created through the API, signed in (reception is told of every appointment). */
+async function aReceptionist(admin: GraphClient): Promise<GraphClient> {
+  const email = `bench-reception-${randomBytes(4).toString('hex')}@hms.local`;
+  const password = `bench ${randomBytes(12).toString('base64url')}`;
+  await admin.data('mutation($input: CreateStaffUserInput!) { createStaffUser(input: $input) { id } }', {
+    input: { email, password, roles: ['RECEPTION'] },
+  });
+  return admin.withToken(undefined).signIn(email, password);
 }
 
 /** What makes a run's figures untrustworthy: errors, lost requests, a database that disagrees. */
@@ -408,6 +576,7 @@ function problemsOf(report: BenchReport): string[] {
     if (run.ok !== run.requests) problems.push(`${name}: ${run.ok} of ${run.requests} requests answered correctly`);
   }
   if (report.pgbench.failed > 0) problems.push(`pgbench: ${report.pgbench.failed} failed transactions`);
+  problems.push(...realtimeProblems(report.realtime));
   return problems;
 }
 

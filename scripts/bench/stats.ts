@@ -39,3 +39,38 @@ export function summarise(latenciesMs: readonly number[]): LatencySummary {
     max: sorted.at(-1) ?? Number.NaN,
   };
 }
+
+/** The share (0–1) of `values` below zero; NaN for no values. */
+export function negativeShare(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  return values.filter((value) => value < 0).length / values.length;
+}
+
+/** `numerator ÷ denominator`; NaN unless both are finite and the denominator is above zero. */
+export function ratioOf(numerator: number, denominator: number): number {
+  if (!Number.isFinite(numerator) || !Number.isFinite(denominator) || denominator <= 0) return Number.NaN;
+  return numerator / denominator;
+}
+
+/**
+ * Subscription delivery next to kafkajs's own produce→consume latency on the same broker: each summarised, the share
+ * of deliveries that arrived before the mutation's response had been read (negative latencies, kept as they are),
+ * and the ratios delivery ÷ Kafka of the p50s and of the p99s.
+ */
+export interface DeliveryComparison {
+  delivery: LatencySummary;
+  kafka: LatencySummary;
+  negativeShare: number;
+  ratio: { p50: number; p99: number };
+}
+
+export function compareDelivery(deliveryMs: readonly number[], kafkaMs: readonly number[]): DeliveryComparison {
+  const delivery = summarise(deliveryMs);
+  const kafka = summarise(kafkaMs);
+  return {
+    delivery,
+    kafka,
+    negativeShare: negativeShare(deliveryMs),
+    ratio: { p50: ratioOf(delivery.p50, kafka.p50), p99: ratioOf(delivery.p99, kafka.p99) },
+  };
+}
