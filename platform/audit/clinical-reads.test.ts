@@ -4,7 +4,7 @@ import { buildEnforcedSubgraphSchema } from '../graphql/subgraph-server.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ApolloServer } from '@apollo/server';
 import { createLogger } from '../logger.ts';
-import { ClinicalReadLog, clinicalReadsPlugin, clinicalTypes, type AccessEventTransaction } from './clinical-reads.ts';
+import { ClinicalReadLog, auditPlugin, clinicalTypes, type AccessEventTransaction } from './clinical-reads.ts';
 
 const typeDefs = parse(`
   extend schema
@@ -132,7 +132,7 @@ describe('writing the reads before the response', () => {
   async function answer(transaction: AccessEventTransaction, query: string) {
     const server = new ApolloServer({
       schema,
-      plugins: [clinicalReadsPlugin({ subgraph: 'test', transaction })],
+      plugins: [auditPlugin({ subgraph: 'test', transaction })],
     });
     await server.start();
     try {

@@ -3,6 +3,7 @@
  * their forked entity manager, DataLoaders and services (see each subgraph's `subgraph.ts`).
  */
 import type { ClinicalReadLog } from '../audit/clinical-reads.ts';
+import type { OperationLog } from '../audit/operations.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 
@@ -24,6 +25,11 @@ export interface RequestContext {
    * the response is sent. Set by the subgraph server; absent in the gateway and in consumers.
    */
   clinicalReads?: ClinicalReadLog;
+  /**
+   * The mutations this request performed, with their outcomes (`platform/audit/operations.ts`), written as
+   * `OperationPerformed` events before the response is sent. Set by the subgraph server.
+   */
+  operations?: OperationLog;
 }
 
 /** The parts of a request context a service needs to act for the caller and describe what it did. */

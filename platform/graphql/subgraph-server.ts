@@ -15,11 +15,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import {
+  auditPlugin,
   ClinicalReadLog,
-  clinicalReadsPlugin,
   recordClinicalReads,
   type AccessEventTransaction,
 } from '../audit/clinical-reads.ts';
+import { OperationLog, recordOperations } from '../audit/operations.ts';
 import { enforceAccessPolicy } from '../auth/access-policy.ts';
 import { internalOnly } from '../auth/internal-token.ts';
 import { formatGraphQLError, type ConstraintError } from '../errors.ts';
@@ -63,17 +64,22 @@ export interface SubgraphServer {
  * Builds the executable schema of a subgraph with its access policy enforced and its clinical reads recorded
  * (also used by tests and the policy check). Reads are noted inside the policy's guard: only allowed reads count.
  */
-export function buildEnforcedSubgraphSchema(typeDefs: DocumentNode, resolvers: object): GraphQLSchema {
+export function buildEnforcedSubgraphSchema(
+  typeDefs: DocumentNode,
+  resolvers: object,
+  constraints: Record<string, ConstraintError> = {},
+): GraphQLSchema {
   // Codegen's `Resolvers` and Apollo's `GraphQLResolverMap` describe the same object differently.
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
-  return enforceAccessPolicy(recordClinicalReads(schema));
+  // Inside out: reads are noted once the policy let them through; mutations and refusals around the policy.
+  return recordOperations(enforceAccessPolicy(recordClinicalReads(schema)), constraints);
 }
 
 export function createSubgraphServer<Context extends RequestContext>(
   options: SubgraphServerOptions<Context>,
 ): SubgraphServer {
   const log = options.logger.child({ component: 'http' });
-  const schema = buildEnforcedSubgraphSchema(options.typeDefs, options.resolvers);
+  const schema = buildEnforcedSubgraphSchema(options.typeDefs, options.resolvers, options.constraints ?? {});
   let listening: Listening | undefined;
   let apollo: ApolloServer<Context> | undefined;
 
@@ -91,7 +97,7 @@ export function createSubgraphServer<Context extends RequestContext>(
         plugins: [
           ApolloServerPluginLandingPageDisabled(),
           ApolloServerPluginInlineTraceDisabled(),
-          clinicalReadsPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
+          auditPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
         ],
       });
       await apollo.start();
@@ -111,6 +117,7 @@ export function createSubgraphServer<Context extends RequestContext>(
             // Only the gateway reaches this point (internal token checked above); it forwards the client's key.
             const idempotencyKey = req.header('idempotency-key') ?? null;
             const clinicalReads = new ClinicalReadLog();
+            const operations = new OperationLog();
             return options.createContext({
               principal,
               correlationId,
@@ -118,6 +125,7 @@ export function createSubgraphServer<Context extends RequestContext>(
               idempotencyKey,
               logger,
               clinicalReads,
+              operations,
             });
           },
         }),

@@ -479,15 +479,33 @@ describe('access events', () => {
     ]);
   });
 
-  it('records nothing for a refused read', async () => {
+  it('records a refused read as DENIED, disclosing nothing of the record', async () => {
     const correlationId = `refused-${randomUUID()}`;
-    const response = await outsiders[0]!.client.request(
+    const outsider = outsiders[0]!;
+    const response = await outsider.client.request(
       'query($id: ID!) { prescription(id: $id) { id } }',
       { id: prescriptionId },
       { 'x-correlation-id': correlationId },
     );
     expect(codesOf(response)).toEqual(['FORBIDDEN']);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(accessEventsOf(correlationId)).toEqual([]);
+    await eventually(async () => accessEventsOf(correlationId).length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = accessEventsOf(correlationId);
+    expect(events.map((event) => ({ type: event.type, roles: event.actor.roles, payload: event.payload }))).toEqual([
+      {
+        type: 'PatientRecordAccessed',
+        roles: outsider.principal.roles,
+        payload: expect.objectContaining({
+          action: 'READ',
+          outcome: 'DENIED',
+          resourceType: 'Prescription',
+          resourceIds: [],
+          field: 'Query.prescription',
+          errorCode: 'FORBIDDEN',
+          // The request named the prescription, not the patient: a refused read tells the log nothing more.
+          patientId: null,
+        }),
+      },
+    ]);
   });
 });
