@@ -26,7 +26,9 @@ const typeDefs = parse(`
     touch: Boolean! @access
   }
   input BookInput { patientId: ID! }
-  type Ward { patients: [Patient!]! @access(roles: [DOCTOR]) }
+  type Ward { patients: [Patient!]! @access(roles: [DOCTOR]) notes: NoteConnection! @access(roles: [DOCTOR]) }
+  type NoteConnection { edges: [NoteEdge!]! }
+  type NoteEdge { node: Note! }
   type Visit @key(fields: "id") { id: ID! patientId: ID! }
   type Patient @key(fields: "id") @access(roles: [DOCTOR, PATIENT]) @clinical(patientIdField: "id") {
     id: ID!
@@ -43,7 +45,7 @@ const schema = buildEnforcedSubgraphSchema(typeDefs, {
     },
     ward: () => ({}),
   },
-  Ward: { patients: () => [{ id: 'p1' }] },
+  Ward: { patients: () => [{ id: 'p1' }], notes: () => ({ edges: [] }) },
   Patient: {
     notes: (patient: { id: string }) => {
       if (patient.id === 'p1') throw new ForbiddenError('Not your patient.');
@@ -132,6 +134,10 @@ describe('recording every mutation and every refused clinical read', () => {
     const nested = await run('{ ward { patients { id } } }', billing);
     expect(nested.denied).toEqual([
       { resourceType: 'Patient', field: 'Ward.patients', errorCode: 'FORBIDDEN', patientId: null },
+    ]);
+    const connection = await run('{ ward { notes { edges { node { id } } } } }', billing);
+    expect(connection.denied).toEqual([
+      { resourceType: 'Note', field: 'Ward.notes', errorCode: 'FORBIDDEN', patientId: null },
     ]);
   });
 

@@ -7,8 +7,8 @@
  *   request's actor), what (the field, the type it returns, the id of what it returned), whose (the patient it
  *   concerns, where the result or the input names one), and the outcome: `SUCCESS`, `DENIED` (`UNAUTHENTICATED`,
  *   `FORBIDDEN`) or `FAILED` (any other error, with its code);
- * - every field that returns a `@clinical` type (root fields such as `patient(id)`, nested ones such as
- *   `Patient.prescriptions`): a refusal is noted in the request's `ClinicalReadLog` as a denied read (successful
+ * - every field that returns a `@clinical` type or a connection of one (root fields such as `patient(id)`, nested
+ *   ones such as `Patient.prescriptions`): a refusal is noted in the request's `ClinicalReadLog` as a denied read (successful
  *   reads are noted by `clinical-reads.ts`).
  *
  * `auditPlugin` (clinical-reads.ts) writes the notes through the outbox before the response leaves: one
@@ -21,6 +21,8 @@ import {
   GraphQLError,
   isObjectType,
   type GraphQLFieldResolver,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
 import { domainErrorFromDatabase, DomainError, ErrorCode, type ConstraintError } from '../errors.ts';
@@ -129,6 +131,23 @@ function observeFailure(
 }
 
 /**
+ * The clinical type a field's (named) return type holds: the type itself, or the `node` of a cursor connection
+ * (`XxxConnection { edges { node } }`, SPEC §9).
+ */
+function clinicalTypeReturnedBy(
+  type: GraphQLNamedType,
+  clinical: Map<GraphQLObjectType, string>,
+): GraphQLObjectType | undefined {
+  if (!isObjectType(type)) return undefined;
+  if (clinical.has(type)) return type;
+  const edges = type.getFields().edges;
+  const edge = edges ? getNamedType(edges.type) : undefined;
+  const node = edge && isObjectType(edge) ? edge.getFields().node : undefined;
+  const nodeType = node ? getNamedType(node.type) : undefined;
+  return nodeType && isObjectType(nodeType) && clinical.has(nodeType) ? nodeType : undefined;
+}
+
+/**
  * Wraps, in place, every mutation field and every field returning a `@clinical` type of `schema` (see the module
  * comment). Call after `enforceAccessPolicy`, so that its refusals are seen.
  */
@@ -170,8 +189,8 @@ export function recordOperations(
     if (!isObjectType(type) || type.name.startsWith('__') || type === mutation) continue;
     const patientIdOfParent = clinical.get(type);
     for (const field of Object.values(type.getFields())) {
-      const returned = getNamedType(field.type);
-      if (!isObjectType(returned) || !clinical.has(returned)) continue;
+      const returned = clinicalTypeReturnedBy(getNamedType(field.type), clinical);
+      if (!returned) continue;
       field.resolve = observeFailure(field.resolve ?? defaultFieldResolver, (error, source, args, context) => {
         const errorCode = errorCodeOf(error, constraints);
         if (outcomeOf(errorCode) !== 'DENIED') return;
