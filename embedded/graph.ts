@@ -33,6 +33,11 @@ export interface Graph {
   /** The gateway's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql` (its `graphql-ws` endpoint: `ws://…`). */
   url: string;
   gateway: Gateway;
+  /**
+   * Another gateway in front of the same subgraphs, not started, as another replica would be (tests): it reads
+   * events from `events` (with Kafka, a transport of its own).
+   */
+  gatewayReplica(events: EventTransport): Gateway;
   /** The parsed environment the graph runs with. */
   env: EmbeddedEnv;
   subgraphs: readonly Subgraph[];
@@ -109,22 +114,25 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   }
 
   const identityUrl = new URL(subgraphUrls.identity!);
-  const gateway = createGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    subgraphUrls,
-    tokens: {
-      jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
-      revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
-      issuer: identity.tokens.issuer,
-      audience: identity.tokens.audience,
-      accessTokenTtlSeconds: identity.tokens.accessTokenTtlSeconds,
-    },
-    transport,
-    internalTokenSecret,
-    logger,
-    introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
-    subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
-  });
+  /** A gateway in front of the running subgraphs, reading events from `events`. */
+  const gatewayOn = (events: EventTransport): Gateway =>
+    createGateway({
+      supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+      subgraphUrls,
+      tokens: {
+        jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
+        revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
+        issuer: identity.tokens.issuer,
+        audience: identity.tokens.audience,
+        accessTokenTtlSeconds: identity.tokens.accessTokenTtlSeconds,
+      },
+      transport: events,
+      internalTokenSecret,
+      logger,
+      introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+      subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
+    });
+  const gateway = gatewayOn(transport);
   let listening;
   try {
     listening = await gateway.start(env.HOST, env.PORT);
@@ -136,6 +144,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   return {
     url: `${listening.url}/graphql`,
     gateway,
+    gatewayReplica: gatewayOn,
     env,
     subgraphs: started,
     subgraphUrls,

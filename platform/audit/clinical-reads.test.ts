@@ -1,20 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { graphql, parse } from 'graphql';
+import { graphql } from 'graphql';
+import { testSubgraphSdl } from '../testing/sdl.ts';
 import { buildEnforcedSubgraphSchema } from '../graphql/subgraph-server.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ApolloServer } from '@apollo/server';
 import { createLogger } from '../logger.ts';
 import { ClinicalReadLog, auditPlugin, clinicalTypes, type AccessEventTransaction } from './clinical-reads.ts';
 
-const typeDefs = parse(`
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@composeDirective"])
-    @link(url: "https://hms.dev/access/v1.0", import: ["@access", "@clinical"])
-    @composeDirective(name: "@access")
-    @composeDirective(name: "@clinical")
-  directive @access(roles: [Role!], public: Boolean) on FIELD_DEFINITION | OBJECT
-  directive @clinical(patientIdField: String!) on OBJECT
-  enum Role { ADMIN RECEPTION DOCTOR BILLING PATIENT }
+const typeDefs = testSubgraphSdl(`
 
   type Query {
     note(id: ID!): Note @access(roles: [DOCTOR])

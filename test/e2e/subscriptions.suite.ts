@@ -11,16 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import WebSocket from 'ws';
-import { createGateway, type Gateway } from '../../gateway/gateway.ts';
-import { readFileSync } from 'node:fs';
+import type { Gateway } from '../../gateway/gateway.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
 import { connectLive, type LiveClient } from '../../platform/testing/live-feed.ts';
 import { eventually, startTestGraph, subgraphOf, type TestGraph } from '../../platform/testing/graph.ts';
 import { Notification } from '../../subgraphs/notifications/notification.entity.ts';
 import { createTransport } from '../../platform/process.ts';
 import type { EventTransport } from '../../platform/events/transport.ts';
-import { SUPERGRAPH_PATH } from '../../schema/catalog.ts';
-import { JWKS_PATH, REVOCATIONS_PATH } from '../../subgraphs/identity/subgraph.ts';
 import {
   aDepartment,
   aDoctorWithAccount,
@@ -375,22 +372,7 @@ export function subscriptionSuite(options: { embedded: boolean }): void {
       transport =
         graph.transport.kind === 'kafka' ? createTransport(graph.env, graph.logger, 'gateway-2') : graph.transport;
       if (transport !== graph.transport) await transport.start();
-      const identityUrl = new URL(graph.subgraphUrls.identity!);
-      second = createGateway({
-        supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-        subgraphUrls: graph.subgraphUrls,
-        tokens: {
-          jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
-          revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
-          issuer: graph.env.HMS_JWT_ISSUER,
-          audience: graph.env.HMS_JWT_AUDIENCE,
-          accessTokenTtlSeconds: graph.env.HMS_ACCESS_TOKEN_TTL_SECONDS,
-        },
-        transport,
-        internalTokenSecret: graph.internalTokenSecret,
-        logger: graph.logger,
-        introspection: false,
-      });
+      second = graph.gatewayReplica(transport);
       secondUrl = `${(await second.start('127.0.0.1', 0)).url}/graphql`;
     });
     afterAll(async () => {
