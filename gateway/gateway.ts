@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -91,6 +91,26 @@ export function formatGatewayError(
   return formatGraphQLError(formatted, error, { logger });
 }
 
+/**
+ * One line per request on the request's own logger (tagged with its request and correlation ids, which tie it to
+ * the subgraphs' and consumers' lines): the operation, how long it took and how many errors it answered with.
+ */
+function requestLogPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const startedAt = performance.now();
+      return {
+        async willSendResponse({ operationName, errors }) {
+          contextValue.logger.debug(
+            { operationName: operationName ?? null, errors: errors?.length ?? 0, ms: performance.now() - startedAt },
+            'request answered',
+          );
+        },
+      };
+    },
+  };
+}
+
 export function createGateway(options: GatewayOptions): Gateway {
   const log = options.logger.child({ component: 'gateway' });
   const revocations = createRevocationFeed({
@@ -148,7 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         // The process stops servers itself, in order (platform/process.ts).
         stopOnTerminationSignals: false,
         formatError: (formatted, error) => formatGatewayError(formatted, error, log),
-        plugins: [ApolloServerPluginLandingPageDisabled()],
+        plugins: [ApolloServerPluginLandingPageDisabled(), requestLogPlugin()],
       });
       await server.start();
       ready = true;

@@ -97,7 +97,12 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
           if (!envelope.success || envelope.data.type !== 'TokensRevoked') return;
           const revocation = revocationSchema.safeParse(envelope.data.payload);
           if (revocation.success) list.add(revocation.data);
-          else log.warn({ eventId: envelope.data.id }, 'ignored a malformed TokensRevoked event');
+          else {
+            log.warn(
+              { eventId: envelope.data.id, correlationId: envelope.data.correlationId },
+              'ignored a malformed TokensRevoked event',
+            );
+          }
         },
       });
       await loadAndSchedule();

@@ -122,12 +122,16 @@ export function createRealtimeFeed(options: {
         handle: async (topic, value) => {
           const event = realtimeEventOf(topic, value);
           if (!event) return;
+          const correlationId = (value as { correlationId?: unknown }).correlationId;
           if (seen.has(event.eventId)) {
-            log.debug({ eventId: event.eventId }, 'redelivered live event dropped');
+            log.debug({ eventId: event.eventId, correlationId }, 'redelivered live event dropped');
             return;
           }
           seen.set(event.eventId, true);
-          log.debug({ eventId: event.eventId, kind: event.kind, subscribers: options.hub.size }, 'live event');
+          log.debug(
+            { eventId: event.eventId, correlationId, kind: event.kind, subscribers: options.hub.size },
+            'live event',
+          );
           options.hub.publish(event);
         },
       });

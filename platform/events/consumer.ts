@@ -10,15 +10,32 @@ import type { EntityManager, Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { EventTransport } from './transport.ts';
 
-/** Handles one event type inside the consumer's transaction; throw to have the event retried. */
-export type EventHandler = (em: EntityManager, event: EventEnvelope) => Promise<void>;
+/**
+ * Handles one event type inside the consumer's transaction; throw to have the event retried. `log` is tagged with
+ * the event's id, type, aggregate and correlation id: a handler that logs uses it, so that its lines join the
+ * request that caused the event.
+ */
+export type EventHandler = (
+  em: EntityManager,
+  event: EventEnvelope,
+  log: Logger,
+  delivery: EventDelivery,
+) => Promise<void>;
+
+/** How an event reached its handler. */
+export interface EventDelivery {
+  /** The topic it was read from (without any deployment prefix), e.g. `appointment-events`. */
+  topic: string;
+}
 
 export interface ConsumerOptions {
   /** Unique per subgraph and purpose, e.g. `appointments.doctor-replica`; it is also the consumer group. */
   name: string;
   topics: readonly string[];
-  /** Handlers by event `type`; other types on the topics are acknowledged and ignored. */
+  /** Handlers by event `type`; other types on the topics are acknowledged and ignored (unless `defaultHandler`). */
   handlers: Record<string, EventHandler>;
+  /** Handles every type without a handler in `handlers` (e.g. the audit log, which records every event). */
+  defaultHandler?: EventHandler;
   orm: Orm;
   transport: EventTransport;
   logger: Logger;
@@ -49,6 +66,20 @@ export interface EventConsumer {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * What every log line about an event carries: its id, type, aggregate and correlation id (read leniently, from a
+ * message that may not be a valid envelope).
+ */
+function idsOf(value: unknown): Record<string, string> {
+  const envelope = (value ?? {}) as Partial<Record<'id' | 'type' | 'aggregateId' | 'correlationId', unknown>>;
+  const ids: Record<string, string> = {};
+  if (typeof envelope.id === 'string') ids.eventId = envelope.id;
+  if (typeof envelope.type === 'string') ids.type = envelope.type;
+  if (typeof envelope.aggregateId === 'string') ids.aggregateId = envelope.aggregateId;
+  if (typeof envelope.correlationId === 'string') ids.correlationId = envelope.correlationId;
+  return ids;
+}
+
 /** Creates a consumer; `start()` subscribes it to its topics under consumer group `name`. */
 export function createConsumer(options: ConsumerOptions): EventConsumer {
   const log = options.logger.child({ component: 'consumer', consumer: options.name });
@@ -56,7 +87,12 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   const retryDelayMs = options.retryDelayMs ?? 200;
   let subscription: { stop(): Promise<void> } | undefined;
 
-  async function handleOnce(event: EventEnvelope, handler: EventHandler): Promise<'handled' | 'duplicate'> {
+  async function handleOnce(
+    event: EventEnvelope,
+    handler: EventHandler,
+    eventLog: Logger,
+    delivery: EventDelivery,
+  ): Promise<'handled' | 'duplicate'> {
     return options.orm.em.fork().transactional(async (em) => {
       const inserted = await em
         .createQueryBuilder(ProcessedEvent)
@@ -65,12 +101,18 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
         .ignore()
         .execute('run');
       if ((inserted as { affectedRows?: number }).affectedRows !== 1) return 'duplicate';
-      await handler(em, event);
+      await handler(em, event, eventLog, delivery);
       return 'handled';
     });
   }
 
-  async function deadLetter(topic: string, value: unknown, attempts: number, error: unknown): Promise<'dead-lettered'> {
+  async function deadLetter(
+    topic: string,
+    value: unknown,
+    attempts: number,
+    error: unknown,
+    eventLog: Logger = log.child(idsOf(value)),
+  ): Promise<'dead-lettered'> {
     const letter: DeadLetter = {
       consumer: options.name,
       topic,
@@ -83,7 +125,7 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     await options.transport.publish([
       { topic: deadLetterTopicOf(topic), key: typeof key === 'string' ? key : options.name, value: letter },
     ]);
-    log.error({ topic, attempts, err: error }, 'event dead-lettered');
+    eventLog.error({ topic, attempts, err: error }, 'event dead-lettered');
     return 'dead-lettered';
   }
 
@@ -91,20 +133,18 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     const parsed = eventEnvelopeSchema.safeParse(value);
     if (!parsed.success) return deadLetter(topic, value, 0, new Error(`invalid envelope: ${parsed.error.message}`));
     const event = parsed.data as EventEnvelope;
-    const handler = options.handlers[event.type];
+    const handler = options.handlers[event.type] ?? options.defaultHandler;
     if (!handler) return 'ignored';
+    const eventLog = log.child(idsOf(event));
 
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await handleOnce(event, handler);
-        log.debug(
-          { eventId: event.id, type: event.type, outcome, correlationId: event.correlationId },
-          'event consumed',
-        );
+        const outcome = await handleOnce(event, handler, eventLog, { topic });
+        eventLog.debug({ outcome }, 'event consumed');
         return outcome;
       } catch (error) {
-        if (attempt >= maxAttempts) return deadLetter(topic, value, attempt, error);
-        log.warn({ eventId: event.id, type: event.type, attempt, err: error }, 'event handling failed; retrying');
+        if (attempt >= maxAttempts) return deadLetter(topic, value, attempt, error, eventLog);
+        eventLog.warn({ attempt, err: error }, 'event handling failed; retrying');
         await sleep(retryDelayMs * 2 ** (attempt - 1));
       }
     }

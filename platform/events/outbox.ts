@@ -156,7 +156,14 @@ export class OutboxRelay {
     const publishedAt = new Date();
     await em.nativeUpdate(OutboxMessage, { id: { $in: batch.map((message) => message.id) } }, { publishedAt });
     this.#lastPublishedAt = publishedAt;
-    this.#log.debug({ count: batch.length }, 'published outbox messages');
+    this.#log.debug(
+      {
+        count: batch.length,
+        eventIds: batch.map((message) => message.id),
+        correlationIds: [...new Set(batch.map((message) => message.envelope.correlationId))],
+      },
+      'published outbox messages',
+    );
     return batch.length;
   }
 
@@ -203,14 +210,16 @@ export class OutboxRelay {
 }
 
 /**
- * Records a domain event raised by `actor` in the unit of work `em` (see `recordEvent`).
+ * Records a domain event raised by `actor` in the unit of work `em` (see `recordEvent`). When the actor is a
+ * request context (it has the request's `logger`), a debug line ties the event to the request: its ids only,
+ * never the payload.
  *
  * @returns the envelope, e.g. for tests.
  */
 export function emitEvent<Payload extends object>(
   em: EntityManager,
   topic: Topic,
-  actor: Actor,
+  actor: Actor & { logger?: Logger },
   event: { type: string; aggregateId: string; payload: Payload; version?: number },
 ): EventEnvelope<Payload> {
   const envelope = createEnvelope({
@@ -219,5 +228,9 @@ export function emitEvent<Payload extends object>(
     correlationId: actor.correlationId,
   });
   recordEvent(em, topic, envelope);
+  actor.logger?.debug(
+    { eventId: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, topic },
+    'event recorded in the outbox',
+  );
   return envelope;
 }

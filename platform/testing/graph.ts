@@ -9,7 +9,7 @@ import type { NotificationSettings } from '../../subgraphs/notifications/subgrap
 import type { PaymentSettings } from '../../subgraphs/payments/subgraph.ts';
 import type { Subgraph } from '../subgraph.ts';
 import { loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, type DestinationStream, type Logger } from '../logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { testKafkaBrokers, testLogLevel } from './services.ts';
 import { GraphClient } from '../graphql/client.ts';
@@ -41,6 +41,15 @@ export async function startTestGraph(
     payments?: PaymentSettings;
     notifications?: NotificationSettings;
     embedded?: boolean;
+    /**
+     * The graph's root logger: every subgraph, the gateway, the consumers and kafkajs log through its children.
+     * Default: one at `TEST_LOG_LEVEL` (silent) on standard output.
+     */
+    logger?: Logger;
+    /** Where the default logger writes its JSON lines, at `logLevel` (tests that read the graph's logs). */
+    logDestination?: DestinationStream;
+    /** Level of the default logger (default `TEST_LOG_LEVEL`). */
+    logLevel?: string;
   } = {},
 ): Promise<TestGraph> {
   const db: TestDatabase = options.embedded
@@ -67,7 +76,13 @@ export async function startTestGraph(
       : {}),
     ...options.env,
   });
-  const logger = createLogger({ name: 'hms-test', level: testLogLevel });
+  const logger =
+    options.logger ??
+    createLogger({
+      name: 'hms-test',
+      level: options.logLevel ?? testLogLevel,
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    });
   let graph: Graph;
   try {
     graph = await startGraph({

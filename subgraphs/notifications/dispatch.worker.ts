@@ -141,6 +141,8 @@ export function createDispatcher(options: DispatcherOptions): PeriodicWorker<Dis
     const outcome = await attempt(notification);
     const context = {
       notificationId: notification.id,
+      // The request (or event) that caused the notification, so that its delivery joins that request's lines.
+      correlationId: notification.correlationId,
       channel: notification.channel,
       attempt: notification.attempts,
       to: notification.address ? maskAddress(notification.address) : null,

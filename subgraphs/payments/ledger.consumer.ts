@@ -37,9 +37,8 @@ const actorOfEvent = (event: EventEnvelope): Actor => ({
   correlationId: event.correlationId,
 });
 
-export function ledgerHandlers(refunds: RefundService, logger: Logger) {
-  const log = logger.child({ component: 'ledger' });
-
+/** The handlers of the ledger's consumers; they log with the consumer's per-event logger (the event's ids). */
+export function ledgerHandlers(refunds: RefundService) {
   const openLedger: EventHandler = async (em, event) => {
     const bill = billIssuedPayload.parse(event.payload);
     await new PaymentRepository(em).openLedger({
@@ -61,6 +60,7 @@ export function ledgerHandlers(refunds: RefundService, logger: Logger) {
     billId: string,
     reason: string,
     actor: Actor,
+    log: Logger,
   ): Promise<void> => {
     const repository = new PaymentRepository(em);
     const ledger = await repository.ledgerForUpdate(billId);
@@ -78,17 +78,17 @@ export function ledgerHandlers(refunds: RefundService, logger: Logger) {
     }
   };
 
-  const voidLedger: EventHandler = async (em, event) => {
+  const voidLedger: EventHandler = async (em, event, log) => {
     const { billId } = billVoidedPayload.parse(event.payload);
     const repository = new PaymentRepository(em);
     const ledger = await repository.ledgerForUpdate(billId);
     if (!ledger) return;
     ledger.status = 'VOID';
     ledger.sequence += 1;
-    await refundAll(em, billId, 'The bill was voided.', actorOfEvent(event));
+    await refundAll(em, billId, 'The bill was voided.', actorOfEvent(event), log);
   };
 
-  const payApprovedClaim: EventHandler = async (em, event) => {
+  const payApprovedClaim: EventHandler = async (em, event, log) => {
     const claim = claimApprovedPayload.parse(event.payload);
     const repository = new PaymentRepository(em);
     const ledger = await repository.ledgerForUpdate(claim.billId);
@@ -126,7 +126,7 @@ export function ledgerHandlers(refunds: RefundService, logger: Logger) {
     });
   };
 
-  const refundFreeCancellation: EventHandler = async (em, event) => {
+  const refundFreeCancellation: EventHandler = async (em, event, log) => {
     const cancellation = appointmentCancelledPayload.parse(event.payload);
     if (cancellation.band !== 'FREE') return;
     const ledgers = await new PaymentRepository(em).ledgersOfAppointmentForUpdate(cancellation.appointmentId);
@@ -139,6 +139,7 @@ export function ledgerHandlers(refunds: RefundService, logger: Logger) {
         ledger.billId,
         'The appointment was cancelled more than 2 h before its start: refunded in full.',
         actorOfEvent(event),
+        log,
       );
     }
   };

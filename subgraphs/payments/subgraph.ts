@@ -134,7 +134,7 @@ export function paymentsSubgraph(settings: PaymentSettings): SubgraphDefinition<
       };
     },
     consumers: ({ deps }): ConsumerSpec[] => {
-      const handlers = ledgerHandlers(refunds, deps.logger);
+      const handlers = ledgerHandlers(refunds);
       return [
         { name: 'payments.bill-ledger', topics: ['billing-events'], handlers: handlers.billing },
         { name: 'payments.cancellation-refunds', topics: ['appointment-events'], handlers: handlers.appointments },
