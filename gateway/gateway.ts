@@ -14,6 +14,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { enforceAccessPolicy } from '../platform/auth/access-policy.ts';
 import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
 import type { RequestContext } from '../platform/graphql/context.ts';
+import { errorLogPlugin, silentChildOf } from '../platform/graphql/error-log.ts';
 import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayContext } from './context.ts';
@@ -127,6 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
     logger: log,
   });
+  const silent = silentChildOf(log);
   const hub = new EventHub<RealtimeEvent>({ capacity: options.subscriptionBacklog ?? 256 });
   const realtimeFeed = createRealtimeFeed({ transport: options.transport, hub, logger: log });
   let listening: Listening | undefined;
@@ -167,8 +169,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         includeStacktraceInErrorResponses: false,
         // The process stops servers itself, in order (platform/process.ts).
         stopOnTerminationSignals: false,
-        formatError: (formatted, error) => formatGatewayError(formatted, error, log),
-        plugins: [ApolloServerPluginLandingPageDisabled(), requestLogPlugin()],
+        // Unexpected errors are logged by `errorLogPlugin`, on the request's logger.
+        formatError: (formatted, error) => formatGatewayError(formatted, error, silent),
+        plugins: [
+          ApolloServerPluginLandingPageDisabled(),
+          requestLogPlugin(),
+          errorLogPlugin<GatewayContext>(formatGatewayError),
+        ],
       });
       await server.start();
       ready = true;
@@ -210,7 +217,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           verifyToken,
           isRevoked: (principal, issuedAt) => revocations.list.isRevoked(principal, issuedAt),
           runOperation,
-          formatError: (formatted, error) => formatGatewayError(formatted, error, log),
+          // Unexpected errors are logged by `errorLogPlugin`, on the request's logger.
+          formatError: (formatted, error) => formatGatewayError(formatted, error, silent),
           logger: log,
         });
       });

@@ -34,6 +34,7 @@ import {
 } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestContext } from './context.ts';
+import { errorLogPlugin, silentChildOf, type ErrorFormatter } from './error-log.ts';
 
 export interface SubgraphServerOptions<Context extends RequestContext> {
   name: string;
@@ -82,6 +83,9 @@ export function createSubgraphServer<Context extends RequestContext>(
   const schema = buildEnforcedSubgraphSchema(options.typeDefs, options.resolvers, options.constraints ?? {});
   let listening: Listening | undefined;
   let apollo: ApolloServer<Context> | undefined;
+  const format: ErrorFormatter = (formatted, error, logger) =>
+    formatGraphQLError(formatted, error, { logger, constraints: options.constraints ?? {} });
+  const silent = silentChildOf(log);
 
   return {
     schema,
@@ -91,13 +95,14 @@ export function createSubgraphServer<Context extends RequestContext>(
         includeStacktraceInErrorResponses: false,
         // The process stops servers itself, in order (platform/process.ts).
         stopOnTerminationSignals: false,
-        formatError: (formatted, error) =>
-          formatGraphQLError(formatted, error, { logger: log, constraints: options.constraints ?? {} }),
+        // Unexpected errors are logged by `errorLogPlugin`, on the request's logger.
+        formatError: (formatted, error) => format(formatted, error, silent),
         // Inline traces would tell any caller how long each resolver took; nothing here collects them.
         plugins: [
           ApolloServerPluginLandingPageDisabled(),
           ApolloServerPluginInlineTraceDisabled(),
           auditPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
+          errorLogPlugin<Context>(format),
         ],
       });
       await apollo.start();
