@@ -59,6 +59,11 @@ const MAPPERS: Record<string, Record<string, string>> = {
     NotificationConnection: '../context.ts#NotificationConnection',
     NotificationTemplate: '../notification.entity.ts#NotificationTemplate',
   },
+  audit: {
+    AuditEvent: '../audit.entity.ts#AuditEvent',
+    AuditEventConnection: '../context.ts#AuditEventConnection',
+    AuditChainStatus: '../context.ts#AuditChainStatusModel',
+  },
 };
 
 /** The gateway's subscription payloads: events with the entity read through the supergraph by response key. */
@@ -91,7 +96,7 @@ const config: CodegenConfig = {
         mapperTypeSuffix: 'Model',
         contextType: '../realtime/subscriptions.ts#SubscriptionContext',
         mappers: GATEWAY_MAPPERS,
-        scalars: { DateTime: 'Date', Date: 'string', JSON: 'unknown' },
+        scalars: { DateTime: 'Date', Date: 'string', JSON: 'unknown', SafeInt: 'number' },
         resolverTypeWrapperSignature: 'T | Promise<T>',
       },
     },
@@ -119,7 +124,7 @@ const config: CodegenConfig = {
             mapperTypeSuffix: 'Model',
             contextType: '../context.ts#Context',
             mappers: MAPPERS[name] ?? {},
-            scalars: { DateTime: 'Date', Date: 'string', JSON: 'unknown' },
+            scalars: { DateTime: 'Date', Date: 'string', JSON: 'unknown', SafeInt: 'number' },
             resolverTypeWrapperSignature: 'T | Promise<T>',
           },
         },

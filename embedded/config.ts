@@ -9,6 +9,7 @@ import { identityEnv } from '../subgraphs/identity/subgraph.ts';
 import { appointmentsEnv } from '../subgraphs/appointments/subgraph.ts';
 import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
 import { notificationsEnv } from '../subgraphs/notifications/subgraph.ts';
+import { auditEnv } from '../subgraphs/audit/subgraph.ts';
 
 export const embeddedEnvSchema = z.object({
   ...baseEnv,
@@ -19,6 +20,7 @@ export const embeddedEnvSchema = z.object({
   ...appointmentsEnv,
   ...paymentsEnv,
   ...notificationsEnv,
+  ...auditEnv,
   ...gatewayCommonEnv,
   /** Interface the in-process subgraphs listen on (each on a free port); only the gateway talks to them. */
   HMS_SUBGRAPH_HOST: z.string().default('127.0.0.1'),

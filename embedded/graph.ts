@@ -16,6 +16,7 @@ import { identitySettings, JWKS_PATH, REVOCATIONS_PATH } from '../subgraphs/iden
 import { schedulingPolicy } from '../subgraphs/appointments/subgraph.ts';
 import { paymentSettings, type PaymentSettings } from '../subgraphs/payments/subgraph.ts';
 import { notificationSettings, type NotificationSettings } from '../subgraphs/notifications/subgraph.ts';
+import { auditSettings } from '../subgraphs/audit/subgraph.ts';
 import type { EmbeddedEnv } from './config.ts';
 
 export interface GraphOptions {
@@ -90,7 +91,8 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   const scheduling = schedulingPolicy(env, deps.hospital.clinicHours);
   const payments = options.payments ?? paymentSettings(env, production);
   const notifications = options.notifications ?? notificationSettings(env);
-  const subgraphs = subgraphDefinitions({ identity, scheduling, payments, notifications }).map((definition) =>
+  const audit = auditSettings(env);
+  const subgraphs = subgraphDefinitions({ identity, scheduling, payments, notifications, audit }).map((definition) =>
     defineSubgraph(definition, deps),
   );
 

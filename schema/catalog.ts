@@ -20,6 +20,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'payments', port: 4006 },
   { name: 'prescriptions', port: 4007 },
   { name: 'notifications', port: 4008 },
+  { name: 'audit', port: 4009 },
 ];
 
 /** Path of a subgraph's SDL file. */

@@ -8,6 +8,7 @@ import type { RequestContext } from '../platform/graphql/context.ts';
 import type { SubgraphDefinition } from '../platform/subgraph.ts';
 import { DEFAULT_POLICY, type SchedulingPolicy } from './appointments/appointment.rules.ts';
 import { appointmentsSubgraph } from './appointments/subgraph.ts';
+import { auditEnv, auditSettings, auditSubgraph, type AuditSettings } from './audit/subgraph.ts';
 import { billingSubgraph } from './billing/subgraph.ts';
 import { doctorsSubgraph } from './doctors/subgraph.ts';
 import { identitySubgraph, type IdentitySettings } from './identity/subgraph.ts';
@@ -27,6 +28,7 @@ export interface GraphSettings {
   scheduling: SchedulingPolicy;
   payments: PaymentSettings;
   notifications: NotificationSettings;
+  audit: AuditSettings;
 }
 
 /** The definition of every subgraph, in catalog order. */
@@ -40,6 +42,7 @@ export function subgraphDefinitions(settings: GraphSettings): SubgraphDefinition
     paymentsSubgraph(settings.payments),
     prescriptionsSubgraph,
     notificationsSubgraph(settings.notifications),
+    auditSubgraph(settings.audit),
   ] as unknown as SubgraphDefinition<RequestContext>[];
 }
 
@@ -55,5 +58,6 @@ export function subgraphDefinitionsForTools(): SubgraphDefinition<RequestContext
     payments: { idempotency: { retentionHours: 24, waitMs: 0 }, providerTimeoutMs: 1000, onlineProvider: null },
     // No mail server or SMS gateway: tools never send anything.
     notifications: notificationSettings(loadConfig(z.object(notificationsEnv), {})),
+    audit: auditSettings(loadConfig(z.object(auditEnv), {})),
   });
 }

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { gatewayEnvSchema } from '../gateway/config.ts';
 import { subgraphEnv } from '../platform/config.ts';
 import { SUBGRAPHS } from '../schema/catalog.ts';
+import { auditEnv } from '../subgraphs/audit/subgraph.ts';
 import { identityEnv } from '../subgraphs/identity/subgraph.ts';
 import { notificationsEnv } from '../subgraphs/notifications/subgraph.ts';
 import { paymentsEnv } from '../subgraphs/payments/subgraph.ts';
@@ -75,6 +76,7 @@ describe('docker-compose.yml', () => {
       ...Object.keys(identityEnv),
       ...Object.keys(paymentsEnv),
       ...Object.keys(notificationsEnv),
+      ...Object.keys(auditEnv),
     ]);
     for (const { name } of SUBGRAPHS) {
       for (const variable of Object.keys(services[name]?.environment ?? {}))

@@ -19,6 +19,11 @@ export type Scalars = {
   DateTime: { input: Date; output: Date; }
   /** Any JSON value (RFC 8259). */
   JSON: { input: unknown; output: unknown; }
+  /**
+   * An integer up to 2^53 − 1 (JavaScript's safe integers): positions and lengths of the audit chain, which may outgrow
+   * the 32-bit `Int`.
+   */
+  SafeInt: { input: number; output: number; }
 };
 
 export type AddMedicalRecordEntryInput = {
@@ -166,6 +171,158 @@ export type AppointmentUpdateType =
   | 'REJECTED'
   /** `AppointmentRescheduled`: moved to another slot, waiting for the doctor again (PENDING). */
   | 'RESCHEDULED';
+
+/** What was done (FHIR `AuditEvent.action`). */
+export type AuditAction =
+  /** C: something was created (booked, registered, issued, imported, added…). */
+  | 'CREATE'
+  /** D: something was deleted, archived, voided or revoked. */
+  | 'DELETE'
+  /** E: an operation was performed (a mutation, as the platform records it). */
+  | 'EXECUTE'
+  /** R: clinical data was read. */
+  | 'READ'
+  /** U: something was changed. */
+  | 'UPDATE';
+
+/** Who did what an audit entry records (FHIR `AuditEvent.agent`). */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** The roles the user held then. */
+  roles: Array<Role>;
+  /** The user's id; null for work the system did on its own (a clock, a consumer). */
+  userId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** How the audit chain breaks. */
+export type AuditChainBreak =
+  /** The retention anchor lies past the chain head. */
+  | 'ANCHOR_MISMATCH'
+  /** An entry's content does not match its hash (altered). */
+  | 'HASH_MISMATCH'
+  /** The entries go past the chain head, or end at it with another hash. */
+  | 'HEAD_MISMATCH'
+  /** An entry does not link to the one before (reordered, or one inserted before it). */
+  | 'LINK_MISMATCH'
+  /** An entry is missing, or forged at another position. */
+  | 'POSITION_GAP'
+  /** The entries end before the chain head's last position (the newest were deleted). */
+  | 'TRUNCATED';
+
+/** Whether the audit log's hash chain is intact (SPEC §8: "a check reports the first broken link"). */
+export type AuditChainStatus = {
+  __typename?: 'AuditChainStatus';
+  /** Where verification started: the last position removed by retention (0 before any). */
+  anchorPosition: Scalars['SafeInt']['output'];
+  /** When this verification ran. */
+  checkedAt: Scalars['DateTime']['output'];
+  /** The first position whose entry is missing, altered or out of place; null when valid. */
+  firstBrokenPosition?: Maybe<Scalars['SafeInt']['output']>;
+  /** The hash of the last entry appended, as the chain head records it (keep a copy to compare later). */
+  headHash: Scalars['String']['output'];
+  /** The last position appended, as the chain head records it. */
+  headPosition: Scalars['SafeInt']['output'];
+  /** Entries verified intact (all of them when valid). */
+  length: Scalars['SafeInt']['output'];
+  /** Why the chain breaks there; null when valid. */
+  reason?: Maybe<AuditChainBreak>;
+  /** True when every entry from the anchor to the head is where it should be, unaltered and linked. */
+  valid: Scalars['Boolean']['output'];
+};
+
+/**
+ * One entry of the audit log (SPEC §8; FHIR R4 `AuditEvent`): one event of the graph (SPEC §6) — who did what to which
+ * resource of whose record, when, and how it ended — chained to the entry before it by hash. Entries never change.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** What was done (FHIR `AuditEvent.action`). */
+  action: AuditAction;
+  /** Who did it (FHIR `AuditEvent.agent`). */
+  actor: AuditActor;
+  /** Ties it to the client request and the other events that request caused. */
+  correlationId: Scalars['String']['output'];
+  /**
+   * Ids and codes only, never personal data: e.g. `aggregateId`, `eventVersion`, `field`, `operationName`,
+   * `errorCode`, `subgraph`, `status`.
+   */
+  details: Scalars['JSON']['output'];
+  /** The id of the event it records (the event envelope's `id`). */
+  eventId: Scalars['ID']['output'];
+  /** The event's type, e.g. `AppointmentBooked`, `PatientRecordAccessed`, `OperationPerformed`. */
+  eventType: Scalars['String']['output'];
+  /** SHA-256 (hex) of this entry's content and `previousHash`. */
+  hash: Scalars['String']['output'];
+  /** The entry's own id. */
+  id: Scalars['ID']['output'];
+  /** When it happened (FHIR `AuditEvent.period`). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** How it ended (FHIR `AuditEvent.outcome`). */
+  outcome: AuditOutcome;
+  /** Whose record it concerns, when it concerns a patient. */
+  patientId?: Maybe<Scalars['ID']['output']>;
+  /** Its place in the chain: 1, 2, 3… without gaps (retention removes the oldest). */
+  position: Scalars['SafeInt']['output'];
+  /** The `hash` of the entry before (64 zeros before the first entry ever written). */
+  previousHash: Scalars['String']['output'];
+  /** When the audit log stored it (FHIR `AuditEvent.recorded`). */
+  recordedAt: Scalars['DateTime']['output'];
+  /** The ids of the resources acted on (none for a refused read that named none). */
+  resourceIds: Array<Scalars['String']['output']>;
+  /** The kind of resource acted on, e.g. `Patient`, `Prescription`, `Appointment` (FHIR `AuditEvent.entity.what`). */
+  resourceType: Scalars['String']['output'];
+  /** The subgraph that recorded it (FHIR `AuditEvent.source.observer`), e.g. `prescriptions`. */
+  source: Scalars['String']['output'];
+};
+
+/** A page of audit entries (SPEC §9). */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The entries of this page, newest first. */
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+  /** Entries matching, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One audit entry of a page and its cursor. */
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  /** Pass as `after` to get the entries after this one. */
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+/** Conditions on audit entries; all those given must hold. */
+export type AuditEventFilter = {
+  /** Of this action. */
+  action?: InputMaybe<AuditAction>;
+  /** Done by this user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Caused by this client request. */
+  correlationId?: InputMaybe<Scalars['String']['input']>;
+  /** Occurred at or after. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** With this outcome. */
+  outcome?: InputMaybe<AuditOutcome>;
+  /** Concerning this patient's record. */
+  patientId?: InputMaybe<Scalars['ID']['input']>;
+  /** Naming this resource id. */
+  resourceId?: InputMaybe<Scalars['String']['input']>;
+  /** Of this resource type, e.g. `Prescription`. */
+  resourceType?: InputMaybe<Scalars['String']['input']>;
+  /** Occurred before. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** How it ended (FHIR `AuditEvent.outcome`). */
+export type AuditOutcome =
+  /** 4: refused (`FORBIDDEN`, `UNAUTHENTICATED`). */
+  | 'DENIED'
+  /** 8: failed. */
+  | 'FAILED'
+  /** 0: success. */
+  | 'SUCCESS';
 
 /**
  * The result of signing in: a short-lived bearer access token (a JWT signed with ES256, verifiable with the JWKS
@@ -1606,6 +1763,17 @@ export type Query = {
    */
   appointmentsByIdentifier: Array<Appointment>;
   /**
+   * Verifies the audit log's hash chain now, from the retention anchor to the chain head, and reports whether it is
+   * intact or where it first breaks (admins). Reads every entry kept: it takes a while on a long log.
+   */
+  auditChainStatus: AuditChainStatus;
+  /**
+   * The audit log (admins): every recorded state change, clinical read and operation, newest first (by `occurredAt`,
+   * then `position`), optionally filtered; every condition given must hold. `first`: 1–100, default 20; `after`: a
+   * cursor of this list. Errors: `BAD_USER_INPUT` for a bad filter, `first` or `after`.
+   */
+  auditEvents: AuditEventConnection;
+  /**
    * A bill by id, or null. Patients see their own; billing staff and admins every bill (SPEC §2).
    * Errors: `FORBIDDEN` for someone else's bill.
    */
@@ -1655,6 +1823,13 @@ export type Query = {
    * `after`: a cursor of this list. Errors: `BAD_USER_INPUT` for a bad `first` or `after`.
    */
   myNotifications: NotificationConnection;
+  /**
+   * Who accessed the caller's own patient record (SPEC §8): the reads of it, and the read attempts that were refused
+   * (`outcome: DENIED`), newest first; who (user id and roles), what (resource type and ids), when, and how it went.
+   * The patient is the one of the caller's token; no other patient's entries ever appear. `first`: 1–100, default 20;
+   * `after`: a cursor of this list.
+   */
+  myRecordAccessLog: AuditEventConnection;
   /**
    * One of the caller's own notifications (any channel), or null when it does not exist or is someone else's (never
    * `FORBIDDEN`: a notification's existence is not revealed to anyone but its recipient).
@@ -1715,6 +1890,13 @@ export type QueryAppointmentsArgs = {
 export type QueryAppointmentsByIdentifierArgs = {
   system: Scalars['String']['input'];
   values: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1783,6 +1965,12 @@ export type QueryMyNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   unreadOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type QueryMyRecordAccessLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2151,6 +2339,15 @@ export type ResolversTypes = {
   AppointmentStatus: AppointmentStatus;
   AppointmentUpdate: ResolverTypeWrapper<AppointmentUpdateModelModel>;
   AppointmentUpdateType: AppointmentUpdateType;
+  AuditAction: AuditAction;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditChainBreak: AuditChainBreak;
+  AuditChainStatus: ResolverTypeWrapper<AuditChainStatus>;
+  AuditEvent: ResolverTypeWrapper<AuditEvent>;
+  AuditEventConnection: ResolverTypeWrapper<AuditEventConnection>;
+  AuditEventEdge: ResolverTypeWrapper<AuditEventEdge>;
+  AuditEventFilter: AuditEventFilter;
+  AuditOutcome: AuditOutcome;
   AuthPayload: ResolverTypeWrapper<AuthPayload>;
   Bill: ResolverTypeWrapper<Omit<Bill, 'appointment' | 'insuranceClaim' | 'patient' | 'payments'> & { appointment?: Maybe<ResolversTypes['Appointment']>, insuranceClaim?: Maybe<ResolversTypes['InsuranceClaim']>, patient: ResolversTypes['Patient'], payments: Array<ResolversTypes['Payment']> }>;
   BillConnection: ResolverTypeWrapper<Omit<BillConnection, 'edges'> & { edges: Array<ResolversTypes['BillEdge']> }>;
@@ -2238,6 +2435,7 @@ export type ResolversTypes = {
   RegisterPatientInput: RegisterPatientInput;
   ResetPasswordInput: ResetPasswordInput;
   Role: Role;
+  SafeInt: ResolverTypeWrapper<Scalars['SafeInt']['output']>;
   Sex: Sex;
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
@@ -2267,6 +2465,12 @@ export type ResolversParentTypes = {
   AppointmentEdge: Omit<AppointmentEdge, 'node'> & { node: ResolversParentTypes['Appointment'] };
   AppointmentFilter: AppointmentFilter;
   AppointmentUpdate: AppointmentUpdateModelModel;
+  AuditActor: AuditActor;
+  AuditChainStatus: AuditChainStatus;
+  AuditEvent: AuditEvent;
+  AuditEventConnection: AuditEventConnection;
+  AuditEventEdge: AuditEventEdge;
+  AuditEventFilter: AuditEventFilter;
   AuthPayload: AuthPayload;
   Bill: Omit<Bill, 'appointment' | 'insuranceClaim' | 'patient' | 'payments'> & { appointment?: Maybe<ResolversParentTypes['Appointment']>, insuranceClaim?: Maybe<ResolversParentTypes['InsuranceClaim']>, patient: ResolversParentTypes['Patient'], payments: Array<ResolversParentTypes['Payment']> };
   BillConnection: Omit<BillConnection, 'edges'> & { edges: Array<ResolversParentTypes['BillEdge']> };
@@ -2339,6 +2543,7 @@ export type ResolversParentTypes = {
   RefundPaymentInput: RefundPaymentInput;
   RegisterPatientInput: RegisterPatientInput;
   ResetPasswordInput: ResetPasswordInput;
+  SafeInt: Scalars['SafeInt']['output'];
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
@@ -2413,6 +2618,53 @@ export type AppointmentUpdateResolvers<ContextType = SubscriptionContext, Parent
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['AppointmentUpdateType'], ParentType, ContextType>;
+};
+
+export type AuditActorResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor']> = {
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AuditChainStatusResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuditChainStatus'] = ResolversParentTypes['AuditChainStatus']> = {
+  anchorPosition?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  firstBrokenPosition?: Resolver<Maybe<ResolversTypes['SafeInt']>, ParentType, ContextType>;
+  headHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  headPosition?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  length?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['AuditChainBreak']>, ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type AuditEventResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  correlationId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  details?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  patientId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['SafeInt'], ParentType, ContextType>;
+  previousHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  resourceIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEventConnectionResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEventEdgeResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -2800,6 +3052,8 @@ export type QueryResolvers<ContextType = SubscriptionContext, ParentType extends
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentArgs, 'id'>>;
   appointments?: Resolver<ResolversTypes['AppointmentConnection'], ParentType, ContextType, Partial<QueryAppointmentsArgs>>;
   appointmentsByIdentifier?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentsByIdentifierArgs, 'system' | 'values'>>;
+  auditChainStatus?: Resolver<ResolversTypes['AuditChainStatus'], ParentType, ContextType>;
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<QueryAuditEventsArgs>>;
   bill?: Resolver<Maybe<ResolversTypes['Bill']>, ParentType, ContextType, RequireFields<QueryBillArgs, 'id'>>;
   bills?: Resolver<ResolversTypes['BillConnection'], ParentType, ContextType, Partial<QueryBillsArgs>>;
   department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType, RequireFields<QueryDepartmentArgs, 'id'>>;
@@ -2813,6 +3067,7 @@ export type QueryResolvers<ContextType = SubscriptionContext, ParentType extends
   medicines?: Resolver<ResolversTypes['MedicineConnection'], ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'includeInactive'>>;
   medicinesByCode?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesByCodeArgs, 'codes' | 'system'>>;
   myNotifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, Partial<QueryMyNotificationsArgs>>;
+  myRecordAccessLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<QueryMyRecordAccessLogArgs>>;
   notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'id'>>;
   notificationTemplates?: Resolver<Array<ResolversTypes['NotificationTemplate']>, ParentType, ContextType, Partial<QueryNotificationTemplatesArgs>>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
@@ -2831,6 +3086,10 @@ export type RefundResolvers<ContextType = SubscriptionContext, ParentType extend
   providerReference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
+
+export interface SafeIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['SafeInt'], any> {
+  name: 'SafeInt';
+}
 
 export type SubscriptionResolvers<ContextType = SubscriptionContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   appointmentUpdated?: SubscriptionResolver<ResolversTypes['AppointmentUpdate'], "appointmentUpdated", ParentType, ContextType, Partial<SubscriptionAppointmentUpdatedArgs>>;
@@ -2877,6 +3136,11 @@ export type Resolvers<ContextType = SubscriptionContext> = {
   AppointmentConnection?: AppointmentConnectionResolvers<ContextType>;
   AppointmentEdge?: AppointmentEdgeResolvers<ContextType>;
   AppointmentUpdate?: AppointmentUpdateResolvers<ContextType>;
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditChainStatus?: AuditChainStatusResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Bill?: BillResolvers<ContextType>;
   BillConnection?: BillConnectionResolvers<ContextType>;
@@ -2920,6 +3184,7 @@ export type Resolvers<ContextType = SubscriptionContext> = {
   Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
+  SafeInt?: GraphQLScalarType;
   Subscription?: SubscriptionResolvers<ContextType>;
   TimeOff?: TimeOffResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

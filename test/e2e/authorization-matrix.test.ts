@@ -8,6 +8,8 @@
  * - RECEPTION may register and update any patient but not archive one (the table gives delete to ADMIN alone).
  * - Accounts (staff creation, disabling, linking, key rotation, listing) are ADMIN's, as the issue says.
  * - A patient pays their own bills online only; cash, card and insurance payments are recorded by staff.
+ * - Audit log (SPEC §8): admins read all of it and check its chain; a patient reads only who accessed their own
+ *   record (`myRecordAccessLog`, the patient of their token); nobody else reads any of it.
  * - Notifications: every signed-in caller reads and marks their own (their patient record's, doctor profile's or
  *   account's); someone else's is null by id and NOT_FOUND to mark, never FORBIDDEN (its existence stays hidden).
  *   Templates are ADMIN's.
@@ -1066,6 +1068,32 @@ const OPERATIONS: Operation[] = [
       const response = await client.request('mutation { rotateSigningKey }');
       return { response, unchanged: async () => (await kids()) === before };
     },
+  },
+  {
+    area: 'Audit log',
+    name: 'read the audit log',
+    allowed: ['ADMIN'],
+    run: async (client) => ({
+      response: await client.request(
+        '{ auditEvents(first: 5) { totalCount edges { node { id action resourceType actor { userId } } } } }',
+      ),
+    }),
+  },
+  {
+    area: 'Audit log',
+    name: "read who accessed one's own patient record",
+    allowed: ['PATIENT'],
+    run: async (client) => ({
+      response: await client.request(
+        '{ myRecordAccessLog(first: 5) { totalCount edges { node { actor { userId roles } resourceType outcome } } } }',
+      ),
+    }),
+  },
+  {
+    area: 'Audit log',
+    name: 'check the audit chain',
+    allowed: ['ADMIN'],
+    run: async (client) => ({ response: await client.request('{ auditChainStatus { valid length checkedAt } }') }),
   },
 ];
 
