@@ -3,12 +3,12 @@
  * consumer, retention worker) on a fresh database — PostgreSQL when `TEST_DATABASE_URL` is set — with a clock the
  * test sets, and events built to the SPEC §6 envelope.
  */
-import { graphql, type GraphQLSchema } from 'graphql';
+import { executeForTest } from '../../platform/testing/execute.ts';
+import type { GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { Principal, Role } from '../../platform/auth/principal.ts';
 import { newId } from '../../platform/db/base.entity.ts';
 import type { Orm } from '../../platform/db/orm.ts';
-import { DomainError } from '../../platform/errors.ts';
 import { createConsumer, type EventConsumer } from '../../platform/events/consumer.ts';
 import { createEnvelope, type EventEnvelope } from '../../platform/events/envelope.ts';
 import { InProcessTransport } from '../../platform/events/in-process-transport.ts';
@@ -161,24 +161,7 @@ export async function openAuditTestBed(): Promise<AuditTestBed> {
     async deliverAll(deliveries) {
       for (const { topic, event } of deliveries) await consumer.handle(topic, event);
     },
-    async execute(principal, query, variables = {}) {
-      const result = await graphql({
-        schema,
-        source: query,
-        variableValues: variables,
-        contextValue: contextOf(principal),
-      });
-      return {
-        data: (result.data as Record<string, unknown> | null | undefined) ?? null,
-        errors: (result.errors ?? []).map((error) => ({
-          message: error.message,
-          code:
-            error.originalError instanceof DomainError
-              ? error.originalError.code
-              : (error.extensions?.code as string | undefined),
-        })),
-      };
-    },
+    execute: (principal, query, variables = {}) => executeForTest(schema, query, variables, contextOf(principal)),
     retention: (options = {}) =>
       createRetentionWorker({
         orm,

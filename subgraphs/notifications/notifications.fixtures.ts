@@ -4,13 +4,13 @@
  * with a clock the test sets, settings the test chooses (quick retries), and the events it consumes, built to their
  * contracts.
  */
-import { graphql, type GraphQLSchema } from 'graphql';
+import { executeForTest } from '../../platform/testing/execute.ts';
+import type { GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { newId } from '../../platform/db/base.entity.ts';
 import type { Orm } from '../../platform/db/orm.ts';
-import { DomainError } from '../../platform/errors.ts';
 import { createConsumer, type EventConsumer } from '../../platform/events/consumer.ts';
 import { createEnvelope, type EventEnvelope } from '../../platform/events/envelope.ts';
 import { InProcessTransport } from '../../platform/events/in-process-transport.ts';
@@ -120,24 +120,7 @@ export async function openNotificationsTestBed(
   return {
     orm,
     as: (principal) => contextOf(principal),
-    async execute(principal, query, variables = {}) {
-      const result = await graphql({
-        schema,
-        source: query,
-        variableValues: variables,
-        contextValue: contextOf(principal),
-      });
-      return {
-        data: (result.data as Record<string, unknown> | null | undefined) ?? null,
-        errors: (result.errors ?? []).map((error) => ({
-          message: error.message,
-          code:
-            error.originalError instanceof DomainError
-              ? error.originalError.code
-              : (error.extensions?.code as string | undefined),
-        })),
-      };
-    },
+    execute: (principal, query, variables = {}) => executeForTest(schema, query, variables, contextOf(principal)),
     deliver: (topic, event) => consumers.get(topic)!.handle(topic, event),
     replayConsumer: (topic) => {
       const spec = specs.find((candidate) => candidate.topics.includes(topic))!;
