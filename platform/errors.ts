@@ -78,6 +78,16 @@ interface DatabaseErrorShape {
 const SQLSTATE_UNIQUE_VIOLATION = '23505';
 const SQLSTATE_EXCLUSION_VIOLATION = '23P01';
 const SQLSTATE_SERIALIZATION_FAILURE = '40001';
+const SQLSTATE_DEADLOCK_DETECTED = '40P01';
+
+/**
+ * True for a transaction PostgreSQL aborted because of what ran beside it (a deadlock, a serialization failure):
+ * running it again is safe and usually succeeds.
+ */
+export function isTransientTransactionError(error: unknown): boolean {
+  const code = databaseErrorOf(error)?.code;
+  return code === SQLSTATE_DEADLOCK_DETECTED || code === SQLSTATE_SERIALIZATION_FAILURE;
+}
 
 function databaseErrorOf(error: unknown): DatabaseErrorShape | undefined {
   let current: unknown = error;
@@ -105,7 +115,7 @@ export function domainErrorFromDatabase(
   if (dbError.code === SQLSTATE_UNIQUE_VIOLATION || dbError.code === SQLSTATE_EXCLUSION_VIOLATION) {
     return new ConflictError('This conflicts with an existing record.');
   }
-  if (dbError.code === SQLSTATE_SERIALIZATION_FAILURE) {
+  if (dbError.code === SQLSTATE_SERIALIZATION_FAILURE || dbError.code === SQLSTATE_DEADLOCK_DETECTED) {
     return new ConflictError('The record was changed at the same time by someone else; try again.');
   }
   return undefined;

@@ -4,6 +4,7 @@
  * what concurrency could otherwise break: the exclusion constraints (one active appointment per doctor slot and per
  * patient time) and the per-doctor-day counter (the daily cap).
  */
+import { retryingTransientFailures } from '../../platform/db/transactions.ts';
 import { hasAnyRole } from '../../platform/auth/principal.ts';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
@@ -65,6 +66,11 @@ export class BookingService {
     if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== input.patientId) {
       throw new ForbiddenError('Patients may book only for themselves.');
     }
+    return retryingTransientFailures(() => this.#bookOnce(input));
+  }
+
+  /** One attempt at `book` (see `retryingTransientFailures`: racing bookings of one patient can deadlock). */
+  #bookOnce(input: BookAppointmentInput): Promise<Appointment> {
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
       // A replayed row is answered as one (before any rule its slot might break now).
@@ -100,7 +106,12 @@ export class BookingService {
    * @throws NotFoundError; ForbiddenError for a patient moving someone else's; RESCHEDULE_LIMIT_REACHED,
    *   RESCHEDULE_TOO_LATE, INVALID_STATUS_TRANSITION, and every booking rule's code for the new slot.
    */
-  async reschedule(id: string, startsAt: Date): Promise<Appointment> {
+  reschedule(id: string, startsAt: Date): Promise<Appointment> {
+    return retryingTransientFailures(() => this.#rescheduleOnce(id, startsAt));
+  }
+
+  /** One attempt at `reschedule`. */
+  #rescheduleOnce(id: string, startsAt: Date): Promise<Appointment> {
     return this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
       const appointment = await repository.findForUpdate(id);
