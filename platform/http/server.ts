@@ -70,6 +70,9 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Connections that may wait to be accepted. */
+const LISTEN_BACKLOG = 4096;
+
 /** Creates the HTTP server for `app` (handing it to `configure` before listening) and listens. */
 export async function listen(
   app: Express,
@@ -82,7 +85,10 @@ export async function listen(
   configure?.(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A burst of new connections (a client retrying 1,000 times at once) waits in the accept queue while the event
+    // loop is busy: Node's default of 511 overflows, and the kernel answers the rest with resets. The kernel caps
+    // it at net.core.somaxconn.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
