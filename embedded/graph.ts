@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
+import { playgroundEnabled } from '../gateway/playground/playground.config.ts';
 import { clinicHours, secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createTransport, openDatabase, randomSecret, type OpenDatabase } from '../platform/process.ts';
@@ -59,6 +60,8 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     options.logger ??
     createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
   const production = env.NODE_ENV === 'production';
+  // Before anything starts: a playground without introspection is a configuration error.
+  const playground = playgroundEnabled(env);
   const internalTokenSecret = secretOrGenerate(
     'HMS_INTERNAL_TOKEN_SECRET',
     env.HMS_INTERNAL_TOKEN_SECRET,
@@ -132,6 +135,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
       internalTokenSecret,
       logger,
       introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+      playground,
       subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
     });
   const gateway = gatewayOn(transport);

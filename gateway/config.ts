@@ -12,6 +12,11 @@ export const gatewayCommonEnv = {
   /** Schema introspection on the public endpoint; default: on except in production. */
   HMS_GATEWAY_INTROSPECTION: booleanFlag.optional(),
   /**
+   * The GraphiQL playground at `/playground` (`playground/`); default: on wherever introspection is, which it needs
+   * (`true` with introspection off is refused: `playground/playground.config.ts`).
+   */
+  HMS_GATEWAY_PLAYGROUND: booleanFlag.optional(),
+  /**
    * Events one subscription may have waiting (a client that does not read, or reads slowly) before it is ended, so
    * that it cannot hold memory or the others up.
    */

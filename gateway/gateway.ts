@@ -32,6 +32,7 @@ import {
   type SubscriptionServer,
 } from './realtime/subscription-server.ts';
 import { subscriptionResolvers } from './realtime/subscriptions.ts';
+import { mountPlayground } from './playground/playground.route.ts';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (`schema/supergraph.graphql`). */
@@ -51,6 +52,11 @@ export interface GatewayOptions {
   introspection: boolean;
   /** Events a subscription may have waiting before it is ended as too slow (default 256). */
   subscriptionBacklog?: number;
+  /**
+   * Serve the GraphiQL playground at `/playground` (and redirect browsers from `/graphql` to it), with sign-in and
+   * example operations; needs `introspection` (see `playground/playground.config.ts`). Default false.
+   */
+  playground?: boolean;
 }
 
 export interface Gateway {
@@ -183,6 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const app = createApp();
       // Not ready before the revocations are loaded: a token revoked earlier would still pass.
       mountHealthRoutes(app, { supergraph: async () => ready, revocations: async () => revocations.loaded });
+      mountPlayground(app, { enabled: options.playground ?? false, graphqlPath: '/graphql', logger: log });
       app.use(
         '/graphql',
         express.json({ limit: '1mb' }),

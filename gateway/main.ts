@@ -10,6 +10,7 @@ import { createTransport, runProcess } from '../platform/process.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { gatewayEnvSchema } from './config.ts';
 import { createGateway } from './gateway.ts';
+import { playgroundEnabled } from './playground/playground.config.ts';
 
 await runProcess(async () => {
   const env = loadConfig(gatewayEnvSchema, process.env);
@@ -45,6 +46,7 @@ await runProcess(async () => {
     internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
     logger,
     introspection: env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    playground: playgroundEnabled(env),
     subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
   });
   await transport.start();

@@ -1,0 +1,28 @@
+/** Whether a gateway serves the playground, from its parsed environment (`gateway/config.ts`). */
+import { ConfigError } from '../../platform/config.ts';
+
+export interface PlaygroundEnv {
+  NODE_ENV: string;
+  HMS_GATEWAY_PLAYGROUND?: boolean | undefined;
+  HMS_GATEWAY_INTROSPECTION?: boolean | undefined;
+}
+
+/**
+ * `HMS_GATEWAY_PLAYGROUND` when set; otherwise on wherever introspection is (by default: everywhere but production).
+ * The playground shows the schema, completes and validates operations from introspection, so it requires it: with
+ * introspection off (`HMS_GATEWAY_INTROSPECTION=false`, or production without it) an explicit
+ * `HMS_GATEWAY_PLAYGROUND=true` is refused rather than served as a page that cannot show the schema, and an unset one
+ * means off.
+ *
+ * @throws ConfigError for `HMS_GATEWAY_PLAYGROUND=true` with introspection off.
+ */
+export function playgroundEnabled(env: PlaygroundEnv): boolean {
+  const introspection = env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production';
+  if (env.HMS_GATEWAY_PLAYGROUND && !introspection) {
+    throw new ConfigError([
+      'HMS_GATEWAY_PLAYGROUND: the playground needs schema introspection; set HMS_GATEWAY_INTROSPECTION=true too, ' +
+        'or leave HMS_GATEWAY_PLAYGROUND unset',
+    ]);
+  }
+  return env.HMS_GATEWAY_PLAYGROUND ?? introspection;
+}
