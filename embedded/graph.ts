@@ -4,7 +4,8 @@
  * reverse: gateway, then every subgraph's requests and outbox, then consumers and databases.
  */
 import { readFileSync } from 'node:fs';
-import { createGateway, type Gateway } from '../gateway/gateway.ts';
+import { gatewayProtection } from '../gateway/config.ts';
+import { createGateway, type Gateway, type GatewayProtection } from '../gateway/gateway.ts';
 import { playgroundEnabled } from '../gateway/playground/playground.config.ts';
 import { clinicHours, secretOrGenerate } from '../platform/config.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
@@ -37,9 +38,10 @@ export interface Graph {
   gateway: Gateway;
   /**
    * Another gateway in front of the same subgraphs, not started, as another replica would be (tests): it reads
-   * events from `events` (with Kafka, a transport of its own).
+   * events from `events` (with Kafka, a transport of its own); `protection` overrides the environment's limits,
+   * budgets and safelist.
    */
-  gatewayReplica(events: EventTransport): Gateway;
+  gatewayReplica(events: EventTransport, protection?: Partial<GatewayProtection>): Gateway;
   /** The parsed environment the graph runs with. */
   env: EmbeddedEnv;
   subgraphs: readonly Subgraph[];
@@ -119,8 +121,9 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   }
 
   const identityUrl = new URL(subgraphUrls.identity!);
+  const protection = gatewayProtection(env);
   /** A gateway in front of the running subgraphs, reading events from `events`. */
-  const gatewayOn = (events: EventTransport): Gateway =>
+  const gatewayOn = (events: EventTransport, overrides: Partial<GatewayProtection> = {}): Gateway =>
     createGateway({
       supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
       subgraphUrls,
@@ -134,8 +137,9 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
       transport: events,
       internalTokenSecret,
       logger,
-      introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+      ...protection,
       playground,
+      ...overrides,
       subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
     });
   const gateway = gatewayOn(transport);

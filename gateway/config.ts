@@ -1,6 +1,9 @@
 /** The gateway process's environment. */
 import { z } from 'zod';
 import { baseEnv, kafkaEnv, schemas, subgraphUrlEnv, tokenEnv } from '../platform/config.ts';
+import type { GatewayProtection } from './gateway.ts';
+import { DEFAULT_QUERY_LIMITS } from './query-safety.ts';
+import { readTrustedDocuments } from './trusted-documents.ts';
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -21,7 +24,60 @@ export const gatewayCommonEnv = {
    * that it cannot hold memory or the others up.
    */
   HMS_SUBSCRIPTION_BACKLOG: z.coerce.number().int().min(1).max(100_000).default(256),
+  /** Query limits (`query-safety.ts`): tokens per document, depth, aliases, directives, cost in objects. */
+  HMS_GATEWAY_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(DEFAULT_QUERY_LIMITS.maxTokens),
+  HMS_GATEWAY_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(DEFAULT_QUERY_LIMITS.maxDepth),
+  HMS_GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_QUERY_LIMITS.maxAliases),
+  HMS_GATEWAY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_QUERY_LIMITS.maxDirectives),
+  HMS_GATEWAY_MAX_COST: z.coerce.number().int().min(100).max(100_000_000).default(DEFAULT_QUERY_LIMITS.maxCost),
+  /** Requests per rolling minute per signed-in user and per anonymous client address (`rate-limit.ts`); 0: off. */
+  HMS_GATEWAY_RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).default(3_000),
+  HMS_GATEWAY_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(0).default(600),
+  /**
+   * Proxies in front of the gateway (an ingress, a load balancer) whose `X-Forwarded-For` is trusted to name the
+   * client's address, which keys anonymous rate limits. 0: the connection's own address.
+   */
+  HMS_GATEWAY_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+  /** A trusted documents manifest (`trusted-documents.ts`): when set, only the operations it lists run. */
+  HMS_GATEWAY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
 };
+
+/** The gateway options that protect it, from the environment (shared by `main.ts` and the embedded process). */
+export function gatewayProtection(
+  env: { NODE_ENV: string } & {
+    [
+      K in
+        | 'HMS_GATEWAY_MAX_TOKENS'
+        | 'HMS_GATEWAY_MAX_DEPTH'
+        | 'HMS_GATEWAY_MAX_ALIASES'
+        | 'HMS_GATEWAY_MAX_DIRECTIVES'
+        | 'HMS_GATEWAY_MAX_COST'
+        | 'HMS_GATEWAY_RATE_LIMIT_PER_USER'
+        | 'HMS_GATEWAY_RATE_LIMIT_ANONYMOUS'
+        | 'HMS_GATEWAY_TRUSTED_PROXIES'
+    ]: number;
+  } & { HMS_GATEWAY_INTROSPECTION?: boolean | undefined; HMS_GATEWAY_TRUSTED_DOCUMENTS?: string | undefined },
+): GatewayProtection {
+  const production = env.NODE_ENV === 'production';
+  return {
+    introspection: env.HMS_GATEWAY_INTROSPECTION ?? !production,
+    limits: {
+      maxTokens: env.HMS_GATEWAY_MAX_TOKENS,
+      maxDepth: env.HMS_GATEWAY_MAX_DEPTH,
+      maxAliases: env.HMS_GATEWAY_MAX_ALIASES,
+      maxDirectives: env.HMS_GATEWAY_MAX_DIRECTIVES,
+      maxCost: env.HMS_GATEWAY_MAX_COST,
+    },
+    rateLimits: {
+      perUserPerMinute: env.HMS_GATEWAY_RATE_LIMIT_PER_USER,
+      anonymousPerMinute: env.HMS_GATEWAY_RATE_LIMIT_ANONYMOUS,
+    },
+    trustedProxies: env.HMS_GATEWAY_TRUSTED_PROXIES,
+    ...(env.HMS_GATEWAY_TRUSTED_DOCUMENTS
+      ? { trustedDocuments: readTrustedDocuments(env.HMS_GATEWAY_TRUSTED_DOCUMENTS) }
+      : {}),
+  };
+}
 
 export const gatewayEnvSchema = z.object({
   ...baseEnv,

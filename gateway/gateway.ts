@@ -4,13 +4,13 @@
  * HTTP endpoints `/graphql`, `/health/live` and `/health/ready`, and the `graphql-ws` endpoint on `/graphql` whose
  * subscriptions are fed by the realtime topics (`realtime/`).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { enforceAccessPolicy } from '../platform/auth/access-policy.ts';
 import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
 import type { RequestContext } from '../platform/graphql/context.ts';
@@ -28,10 +28,14 @@ import { createRealtimeFeed, type RealtimeEvent } from './realtime/realtime-feed
 import { attachResolvers } from './realtime/attach-resolvers.ts';
 import {
   attachSubscriptionServer,
+  type GatewayRequest,
   type RunOperation,
   type SubscriptionServer,
 } from './realtime/subscription-server.ts';
 import { subscriptionResolvers } from './realtime/subscriptions.ts';
+import { createQuerySafety, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-safety.ts';
+import { createRateLimiter, type RateLimits } from './rate-limit.ts';
+import { QUERY_NOT_IN_SAFELIST, trustedDocumentsOnly } from './trusted-documents.ts';
 import { mountPlayground } from './playground/playground.route.ts';
 
 export interface GatewayOptions {
@@ -48,8 +52,19 @@ export interface GatewayOptions {
   transport: EventTransport;
   internalTokenSecret: string;
   logger: Logger;
-  /** Allow schema introspection (development tools). */
+  /**
+   * Allow schema introspection (development tools). When it is off, error messages do not suggest field or type
+   * names either (Apollo Server's `hideSchemaDetailsFromClientErrors`): the schema stays private.
+   */
   introspection: boolean;
+  /** Limits every document must keep (default `DEFAULT_QUERY_LIMITS`, see `query-safety.ts`). */
+  limits?: QueryLimits;
+  /** Request budgets per caller (default 3,000 a minute per user, 600 per anonymous address; `rate-limit.ts`). */
+  rateLimits?: RateLimits;
+  /** Proxies whose `X-Forwarded-For` names the client's address (default 0: the connection's address). */
+  trustedProxies?: number;
+  /** When given, only these operations run (by SHA-256 id; `trusted-documents.ts`). */
+  trustedDocuments?: ReadonlyMap<string, string>;
   /** Events a subscription may have waiting before it is ended as too slow (default 256). */
   subscriptionBacklog?: number;
   /**
@@ -59,12 +74,21 @@ export interface GatewayOptions {
   playground?: boolean;
 }
 
+/** The options that protect the gateway, as `gatewayProtection` reads them from the environment. */
+export type GatewayProtection = Pick<
+  GatewayOptions,
+  'introspection' | 'limits' | 'rateLimits' | 'trustedProxies' | 'trustedDocuments'
+>;
+
 export interface Gateway {
   start(host: string, port: number): Promise<Listening>;
   stop(): Promise<void>;
   /** Open `graphql-ws` connections and live subscriptions (for tests and metrics). */
   readonly realtime: { connections: number; subscriptions: number };
 }
+
+/** Largest request body (HTTP 413, `PAYLOAD_TOO_LARGE`, beyond it). */
+const MAX_BODY = '1mb';
 
 /** A correlation id a client may pass: up to 128 characters from a conservative set. */
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -137,6 +161,29 @@ export function createGateway(options: GatewayOptions): Gateway {
   const silent = silentChildOf(log);
   const hub = new EventHub<RealtimeEvent>({ capacity: options.subscriptionBacklog ?? 256 });
   const realtimeFeed = createRealtimeFeed({ transport: options.transport, hub, logger: log });
+  const safety = createQuerySafety(options.limits ?? DEFAULT_QUERY_LIMITS);
+  const rateLimiter = createRateLimiter(options.rateLimits ?? { perUserPerMinute: 3_000, anonymousPerMinute: 600 });
+  const trustedDocuments = options.trustedDocuments;
+  /** Token and cost limits and the safelist, for operations sent over the WebSocket. */
+  const screen = (request: GatewayRequest, schema: GraphQLSchema): GraphQLError | undefined => {
+    const tooLarge = safety.checkTokens(request.query);
+    if (tooLarge) return tooLarge;
+    if (trustedDocuments && !trustedDocuments.has(createHash('sha256').update(request.query).digest('hex'))) {
+      return new GraphQLError('This gateway runs only trusted documents.', {
+        extensions: { code: QUERY_NOT_IN_SAFELIST },
+      });
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(request.query);
+    } catch (error) {
+      // Answered as over HTTP; graphql-ws itself would close the socket on a syntax error.
+      return new GraphQLError(error instanceof GraphQLError ? error.message : 'The document does not parse.', {
+        extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      });
+    }
+    return safety.checkCost(schema, document, request.variables, request.operationName);
+  };
   let listening: Listening | undefined;
   let server: ApolloServer<GatewayContext> | undefined;
   let subscriptions: SubscriptionServer | undefined;
@@ -172,12 +219,17 @@ export function createGateway(options: GatewayOptions): Gateway {
           subscriptionSchema = enforceAccessPolicy(attachResolvers(clientSchema, subscriptionResolvers));
         }),
         introspection: options.introspection,
+        hideSchemaDetailsFromClientErrors: !options.introspection,
+        validationRules: safety.validationRules,
+        // One operation per request: a JSON array of operations is refused (400).
+        allowBatchedHttpRequests: false,
         includeStacktraceInErrorResponses: false,
         // The process stops servers itself, in order (platform/process.ts).
         stopOnTerminationSignals: false,
         // Unexpected errors are logged by `errorLogPlugin`, on the request's logger.
         formatError: (formatted, error) => formatGatewayError(formatted, error, silent),
         plugins: [
+          ...safety.plugins,
           ApolloServerPluginLandingPageDisabled(),
           requestLogPlugin(),
           errorLogPlugin<GatewayContext>(formatGatewayError),
@@ -187,12 +239,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = true;
 
       const app = createApp();
+      // Anonymous budgets are keyed by the client's address, which only trusted proxies may tell.
+      app.set('trust proxy', options.trustedProxies ?? 0);
       // Not ready before the revocations are loaded: a token revoked earlier would still pass.
       mountHealthRoutes(app, { supergraph: async () => ready, revocations: async () => revocations.loaded });
       mountPlayground(app, { enabled: options.playground ?? false, graphqlPath: '/graphql', logger: log });
       app.use(
         '/graphql',
-        express.json({ limit: '1mb' }),
+        express.json({ limit: MAX_BODY }),
+        safety.tokenLimit,
+        ...(trustedDocuments ? [trustedDocumentsOnly(trustedDocuments)] : []),
         expressMiddleware(server, {
           context: async ({ req, res }) => {
             const requested = req.header(CORRELATION_ID_HEADER);
@@ -202,6 +258,9 @@ export function createGateway(options: GatewayOptions): Gateway {
             const logger = log.child({ requestId, correlationId });
             try {
               const principal = (await verifyToken(req.header('authorization')))?.principal ?? null;
+              await rateLimiter.consume(principal, req.ip ?? req.socket.remoteAddress ?? 'unknown', (seconds) =>
+                res.setHeader('retry-after', String(seconds)),
+              );
               const idempotencyKey = req.header(IDEMPOTENCY_KEY_HEADER) ?? null;
               return { principal, correlationId, requestId, idempotencyKey, logger };
             } catch (error) {
@@ -226,6 +285,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           runOperation,
           // Unexpected errors are logged by `errorLogPlugin`, on the request's logger.
           formatError: (formatted, error) => formatGatewayError(formatted, error, silent),
+          validationRules: safety.validationRules,
+          screen,
           logger: log,
         });
       });

@@ -8,7 +8,7 @@ import { configuredSubgraphUrls, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createTransport, runProcess } from '../platform/process.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
-import { gatewayEnvSchema } from './config.ts';
+import { gatewayEnvSchema, gatewayProtection } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { playgroundEnabled } from './playground/playground.config.ts';
 
@@ -19,6 +19,7 @@ await runProcess(async () => {
     level: env.LOG_LEVEL,
     pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
   });
+  const protection = gatewayProtection(env);
   const transport = createTransport(env, logger, 'gateway');
   if (transport.kind === 'in-process') {
     logger.warn(
@@ -45,7 +46,7 @@ await runProcess(async () => {
     transport,
     internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
     logger,
-    introspection: env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    ...protection,
     playground: playgroundEnabled(env),
     subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
   });

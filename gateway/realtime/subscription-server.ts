@@ -15,11 +15,14 @@ import type { Server } from 'node:http';
 import {
   GraphQLError,
   print,
+  specifiedRules,
   subscribe,
+  validate,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type ValidationRule,
 } from 'graphql';
 import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -64,6 +67,13 @@ export interface SubscriptionServerOptions {
   maxSubscriptionsPerConnection?: number;
   /** Largest message a client may send, in bytes (default 64 KiB). */
   maxMessageBytes?: number;
+  /** Validation rules beyond the specification's (the gateway's query limits). */
+  validationRules?: readonly ValidationRule[];
+  /**
+   * Screens an operation before it is parsed for execution (the gateway's token and cost limits, its trusted
+   * documents): an error refuses it, and nothing runs.
+   */
+  screen?: (request: GatewayRequest, schema: GraphQLSchema) => GraphQLError | undefined;
 }
 
 export interface SubscriptionServer {
@@ -113,6 +123,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   const server = useServer<Record<string, unknown>, Connection>(
     {
       schema: () => options.schema(),
+      // Coded as over HTTP (Apollo Server's GRAPHQL_VALIDATION_FAILED), so that the error policy shows them.
+      validate: (schema, document) =>
+        validate(schema, document, [...specifiedRules, ...(options.validationRules ?? [])]).map((error) =>
+          error.extensions.code || error.originalError
+            ? error
+            : new GraphQLError(error.message, {
+                nodes: error.nodes ?? null,
+                extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+              }),
+        ),
       onConnect: async (ctx: WsContext<Record<string, unknown>, Connection>) => {
         let token: VerifiedToken | null;
         try {
@@ -136,7 +156,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       onClose: (ctx) => {
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
+        const refused = options.screen?.(
+          {
+            query: payload.query,
+            variables: payload.variables ?? undefined,
+            operationName: payload.operationName ?? undefined,
+          },
+          options.schema(),
+        );
+        if (refused) return [refused];
         // `ctx.subscriptions` already holds the new one.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [

@@ -1,6 +1,7 @@
 /**
- * HTTP plumbing shared by the gateway and the subgraphs: liveness and readiness endpoints, listening on a port
- * (0 picks a free one), and closing without dropping requests that are in flight.
+ * HTTP plumbing shared by the gateway and the subgraphs: liveness and readiness endpoints, the Prometheus
+ * `/metrics` endpoint, listening on a port (0 picks a free one), and closing without dropping requests that are in
+ * flight.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,30 @@ export function mountHealthRoutes(app: Express, checks: Record<string, Readiness
   });
 }
 
+/** One scrape of a component's metrics: the Prometheus text exposition and its content type. */
+export type MetricsScrape = () => Promise<{ contentType: string; body: string }>;
+
+/**
+ * Adds `GET /metrics` (Prometheus text format) answered by `scrape`. It asks for no token (Prometheus scrapes it
+ * as it is): it shows counts and timings, never personal data, and only the monitoring system is meant to reach
+ * it: subgraph ports are reachable only inside the cluster (limited further by the NetworkPolicy), and whatever
+ * publishes the gateway routes `/graphql` to the outside, not `/metrics`. A scrape that fails answers 500 and is
+ * logged.
+ */
+export function mountMetricsRoute(app: Express, scrape: MetricsScrape, logger: Logger): void {
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const { contentType, body } = await scrape();
+      res.setHeader('content-type', contentType);
+      res.setHeader('cache-control', 'no-store');
+      res.send(body);
+    } catch (error) {
+      logger.error({ err: error }, 'metrics scrape failed');
+      res.status(500).type('text/plain').send('metrics unavailable\n');
+    }
+  });
+}
+
 /** An express app with the settings every process uses. */
 export function createApp(): Express {
   const app = express();
@@ -54,9 +79,8 @@ export function finishApp(app: Express, logger: Logger): void {
         : status === 500
           ? 'Internal server error.'
           : 'The request is malformed.';
-    res
-      .status(status)
-      .json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
   app.use(handler);
 }
