@@ -3,7 +3,7 @@
  * `DATABASE_URL`, else the process's shared embedded PGlite. Entities, repositories and migrations are the
  * same on both; only the driver differs.
  */
-import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import type { EntitySchema, EventSubscriber, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PgliteMikroORM, PgliteDriver } from '@mikro-orm/pglite';
 import { MikroORM as PostgresMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -90,4 +90,51 @@ export function withoutHandWrittenConstraints(sql: string): string {
     .filter((line) => !/(drop|add) constraint "[a-z0-9_]+_excl"/.test(line))
     .join('\n')
     .trim();
+}
+
+/** Sees one SQL statement: its text with `?` placeholders (parameters are never passed), or `begin`/`commit`/`rollback`. */
+export type StatementObserver = (sql: string) => void;
+
+const statementObservers = new WeakMap<Orm, Set<StatementObserver>>();
+
+/**
+ * Calls `observer` synchronously, in the async context of the code that sent it, for every SQL statement `orm` runs
+ * from now on, until the returned function is called (tests and the benchmark count statements per request with it,
+ * `platform/testing/query-count.ts`). Queries and native statements come from MikroORM 7's `onQuery` hook (called
+ * once per statement by `AbstractSqlConnection.prepareQuery`); the transaction statements Kysely sends itself
+ * (`begin`, `commit`, `rollback`, savepoints) from the entity manager's transaction events. Nothing is installed
+ * until the first observer of an ORM; with none left the hooks only check an empty set.
+ */
+export function observeStatements(orm: Orm, observer: StatementObserver): () => void {
+  let observers = statementObservers.get(orm);
+  if (!observers) {
+    const installed = new Set<StatementObserver>();
+    observers = installed;
+    statementObservers.set(orm, installed);
+    const notify = (sql: string): void => {
+      for (const each of installed) each(sql);
+    };
+    const onQuery = orm.config.get('onQuery');
+    orm.config.set('onQuery', (sql: string, params: readonly unknown[]) => {
+      if (installed.size > 0) notify(sql);
+      return onQuery(sql, params);
+    });
+    const transactions: EventSubscriber = {
+      afterTransactionStart: () => {
+        if (installed.size > 0) notify('begin');
+      },
+      afterTransactionCommit: () => {
+        if (installed.size > 0) notify('commit');
+      },
+      afterTransactionRollback: () => {
+        if (installed.size > 0) notify('rollback');
+      },
+    };
+    orm.em.getEventManager().registerSubscriber(transactions);
+  }
+  const active = observers;
+  active.add(observer);
+  return () => {
+    active.delete(observer);
+  };
 }
