@@ -4,6 +4,7 @@
  * PostgreSQL and Kafka. Ctrl-C stops it cleanly.
  */
 import { loadConfig } from '../platform/config.ts';
+import { startTracingFromEnv } from '../platform/observability/tracing.ts';
 import { runProcess } from '../platform/process.ts';
 import { embeddedEnvSchema } from './config.ts';
 import { startGraph } from './graph.ts';
@@ -11,10 +12,18 @@ import { startGraph } from './graph.ts';
 await runProcess(async () => {
   const startedAt = performance.now();
   const env = loadConfig(embeddedEnvSchema, process.env);
+  // Before the graph, so that every span of every component goes through it (one process, one tracer).
+  const tracing = startTracingFromEnv(env, 'hms');
   const graph = await startGraph({ env });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const storage = env.DATABASE_URL ? 'PostgreSQL' : `embedded PostgreSQL in ${env.HMS_DATA_DIR}`;
   const events = env.KAFKA_BROKERS ? 'Kafka' : 'in-process events';
   console.log(`\n  HMS Supergraph ready in ${seconds}s at ${graph.url} (${storage}, ${events}). Ctrl-C stops it.\n`);
-  return graph;
+  return {
+    logger: graph.logger,
+    stop: async () => {
+      await graph.stop();
+      await tracing.shutdown();
+    },
+  };
 });

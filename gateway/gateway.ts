@@ -15,8 +15,18 @@ import { enforceAccessPolicy } from '../platform/auth/access-policy.ts';
 import { DomainError, ErrorCode, formatGraphQLError } from '../platform/errors.ts';
 import type { RequestContext } from '../platform/graphql/context.ts';
 import { errorLogPlugin, silentChildOf } from '../platform/graphql/error-log.ts';
-import { createApp, finishApp, listen, mountHealthRoutes, type Listening } from '../platform/http/server.ts';
+import {
+  createApp,
+  finishApp,
+  listen,
+  mountHealthRoutes,
+  mountMetricsRoute,
+  type Listening,
+} from '../platform/http/server.ts';
 import type { Logger } from '../platform/logger.ts';
+import { graphqlMetricsPlugin } from '../platform/observability/graphql-metrics.ts';
+import { metricsOf, scrape } from '../platform/observability/metrics.ts';
+import { activeTraceId, traceRequests } from '../platform/observability/tracing.ts';
 import type { GatewayContext } from './context.ts';
 import { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, SubgraphDataSource } from './subgraph-data-source.ts';
 import type { EventTransport } from '../platform/events/transport.ts';
@@ -233,6 +243,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           ApolloServerPluginLandingPageDisabled(),
           requestLogPlugin(),
           errorLogPlugin<GatewayContext>(formatGatewayError),
+          graphqlMetricsPlugin<GatewayContext>(metricsOf('gateway')),
         ],
       });
       await server.start();
@@ -243,10 +254,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       app.set('trust proxy', options.trustedProxies ?? 0);
       // Not ready before the revocations are loaded: a token revoked earlier would still pass.
       mountHealthRoutes(app, { supergraph: async () => ready, revocations: async () => revocations.loaded });
+      mountMetricsRoute(app, () => scrape('gateway'), log);
       mountPlayground(app, { enabled: options.playground ?? false, graphqlPath: '/graphql', logger: log });
       app.use(
         '/graphql',
         express.json({ limit: MAX_BODY }),
+        // After the body parser, which leaves the async context: the request's span stays active to the end.
+        traceRequests('gateway'),
         safety.tokenLimit,
         ...(trustedDocuments ? [trustedDocumentsOnly(trustedDocuments)] : []),
         expressMiddleware(server, {
@@ -255,7 +269,8 @@ export function createGateway(options: GatewayOptions): Gateway {
             const correlationId = requested && CORRELATION_ID.test(requested) ? requested : randomUUID();
             const requestId = randomUUID();
             res.setHeader(CORRELATION_ID_HEADER, correlationId);
-            const logger = log.child({ requestId, correlationId });
+            const traceId = activeTraceId();
+            const logger = log.child(traceId ? { requestId, correlationId, traceId } : { requestId, correlationId });
             try {
               const principal = (await verifyToken(req.header('authorization')))?.principal ?? null;
               await rateLimiter.consume(principal, req.ip ?? req.socket.remoteAddress ?? 'unknown', (seconds) =>

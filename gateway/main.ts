@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { configuredSubgraphUrls, loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
+import { startTracingFromEnv } from '../platform/observability/tracing.ts';
 import { createTransport, runProcess } from '../platform/process.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { gatewayEnvSchema, gatewayProtection } from './config.ts';
@@ -20,6 +21,7 @@ await runProcess(async () => {
     pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
   });
   const protection = gatewayProtection(env);
+  const tracing = startTracingFromEnv(env, 'hms-gateway');
   const transport = createTransport(env, logger, 'gateway');
   if (transport.kind === 'in-process') {
     logger.warn(
@@ -57,6 +59,7 @@ await runProcess(async () => {
     stop: async () => {
       await gateway.stop();
       await transport.stop();
+      await tracing.shutdown();
     },
   };
 });

@@ -1,11 +1,13 @@
 /**
  * How the gateway calls a subgraph: it vouches for the verified caller with an internal token (see
  * `platform/auth/internal-token.ts`) and passes on the correlation id, so that the subgraph knows who is asking
- * and every log line and event of the request can be tied together.
+ * and every log line and event of the request can be tied together. The W3C trace context of the fetch (the
+ * `gateway.fetch` span of `@apollo/gateway`) goes along as `traceparent` / `tracestate`.
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '../platform/auth/internal-token.ts';
+import { injectTraceContext } from '../platform/observability/tracing.ts';
 import type { GatewayContext } from './context.ts';
 
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
@@ -30,6 +32,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if ('idempotencyKey' in context && context.idempotencyKey !== null) {
       request.http?.headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
     }
+    const trace: Record<string, string> = {};
+    injectTraceContext(trace);
+    for (const [name, value] of Object.entries(trace)) request.http?.headers.set(name, value);
   }
 
   /**

@@ -54,6 +54,34 @@ const timeZone = z.string().refine((zone) => {
   }
 }, 'must be an IANA time zone name such as UTC or Europe/Berlin');
 
+/**
+ * OpenTelemetry tracing, by the specification's standard variable names (every process). Spans are exported over
+ * OTLP/HTTP (JSON) only when an endpoint is set; trace context is propagated either way.
+ */
+/** `OTEL_TRACES_SAMPLER` values of the OpenTelemetry specification (`platform/observability/tracing.ts`). */
+export const SAMPLER_NAMES = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+export const otelEnv = {
+  /** `service.name` of exported spans; default `hms` (`npm start`), `hms-gateway`, `hms-<subgraph>`. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Base URL of an OTLP/HTTP receiver (e.g. `http://otel-collector:4318`); traces go to `<it>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Full URL for traces, taking precedence over `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** Which traces are recorded when exporting (the specification's sampler names). */
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLER_NAMES).default('parentbased_always_on'),
+  /** Ratio of the `traceidratio` samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+};
+
 /** Variables every process understands. */
 export const baseEnv = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -71,6 +99,7 @@ export const baseEnv = {
     .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM, e.g. 09:00-18:00')
     .refine((hours) => hours.split('-')[0]! < hours.split('-')[1]!, 'must open before it closes')
     .default('09:00-18:00'),
+  ...otelEnv,
 };
 
 /** Clinic hours as minutes after midnight, from `HMS_CLINIC_HOURS`. */
@@ -156,6 +185,8 @@ export const subgraphEnv = {
 };
 
 export const schemas = { commaList, port, timeZone };
+
+export type OtelEnv = z.infer<z.ZodObject<typeof otelEnv>>;
 
 /**
  * Secrets may be generated only outside production. Returns the configured value, or in development and test

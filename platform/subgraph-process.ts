@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { clinicHours, configuredSubgraphUrls, loadConfig, subgraphEnv } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startTracingFromEnv } from './observability/tracing.ts';
 import { createTransport, openDatabase, runProcess } from './process.ts';
 import type { Subgraph, SubgraphDependencies } from './subgraph.ts';
 
@@ -35,6 +36,7 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
       level: env.LOG_LEVEL,
       pretty: env.NODE_ENV === 'development' && process.stdout.isTTY,
     });
+    const tracing = startTracingFromEnv(env, `hms-${name}`);
     const database = await openDatabase({
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
@@ -69,6 +71,7 @@ export async function runSubgraphProcess<Extra extends z.ZodRawShape>(
         await subgraph.stop();
         await transport.stop();
         await database.close();
+        await tracing.shutdown();
       },
     };
   });

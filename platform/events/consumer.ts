@@ -3,12 +3,19 @@
  * inside one transaction that also records `(consumer, event id)` in `processed_event`; a redelivered event
  * finds its id there and has no second effect. A message that keeps failing is retried with backoff, then sent
  * to the topic's dead-letter topic so it does not block its partition.
+ *
+ * Each message is handled in a `process <topic>` span continuing the trace of the request that raised the event
+ * (its `traceparent` header, else the envelope's), and counted per consumer group (`events_handled_total`,
+ * `events_failed_total`, `events_dead_lettered_total`, `events_handling_duration_seconds`); while the consumer
+ * runs, its lag is sampled at every scrape (`events_consumer_lag_messages`).
  */
 import { ProcessedEvent } from './outbox.entity.ts';
 import { deadLetterTopicOf, eventEnvelopeSchema, type EventEnvelope } from './envelope.ts';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
-import type { EventTransport } from './transport.ts';
+import type { EventTransport, MessageHeaders } from './transport.ts';
+import { metricsOf, secondsSince } from '../observability/metrics.ts';
+import { activeTraceId, inConsumerSpan } from '../observability/tracing.ts';
 
 /**
  * Handles one event type inside the consumer's transaction; throw to have the event retried. `log` is tagged with
@@ -26,6 +33,11 @@ export type EventHandler = (
 export interface EventDelivery {
   /** The topic it was read from (without any deployment prefix), e.g. `appointment-events`. */
   topic: string;
+  /**
+   * Runs `work` once the handler's transaction has committed (never when it rolls back, e.g. to count a fact in
+   * a metric). `work` must not throw; an error it throws is logged and ignored.
+   */
+  afterCommit(work: () => void): void;
 }
 
 export interface ConsumerOptions {
@@ -43,6 +55,8 @@ export interface ConsumerOptions {
   maxAttempts?: number;
   /** First retry delay in milliseconds; doubles on every attempt. */
   retryDelayMs?: number;
+  /** The subgraph whose metrics count this consumer (default: the ORM's schema, which is the subgraph's name). */
+  service?: string;
 }
 
 /** What the dead-letter topic receives for a message that could not be handled. */
@@ -60,8 +74,15 @@ export interface EventConsumer {
   readonly topics: readonly string[];
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Handles one message as the transport would deliver it (exposed for tests of redelivery and replay). */
-  handle(topic: string, value: unknown): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'>;
+  /**
+   * Handles one message as the transport would deliver it, with its headers (exposed for tests of redelivery and
+   * replay, and for direct delivery).
+   */
+  handle(
+    topic: string,
+    value: unknown,
+    headers?: MessageHeaders,
+  ): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,25 +106,38 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
   const log = options.logger.child({ component: 'consumer', consumer: options.name });
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
+  const service = options.service ?? String(options.orm.config.get('schema'));
+  const metrics = metricsOf(service);
   let subscription: { stop(): Promise<void> } | undefined;
+  let detachMetrics: (() => void) | undefined;
 
   async function handleOnce(
     event: EventEnvelope,
     handler: EventHandler,
     eventLog: Logger,
-    delivery: EventDelivery,
+    topic: string,
   ): Promise<'handled' | 'duplicate'> {
-    return options.orm.em.fork().transactional(async (em) => {
+    const committed: (() => void)[] = [];
+    const delivery: EventDelivery = { topic, afterCommit: (work) => committed.push(work) };
+    const outcome = await options.orm.em.fork().transactional(async (em) => {
       const inserted = await em
         .createQueryBuilder(ProcessedEvent)
         .insert({ consumer: options.name, eventId: event.id, processedAt: new Date() })
         .onConflict(['consumer', 'eventId'])
         .ignore()
         .execute('run');
-      if ((inserted as { affectedRows?: number }).affectedRows !== 1) return 'duplicate';
+      if ((inserted as { affectedRows?: number }).affectedRows !== 1) return 'duplicate' as const;
       await handler(em, event, eventLog, delivery);
-      return 'handled';
+      return 'handled' as const;
     });
+    for (const work of committed) {
+      try {
+        work();
+      } catch (error) {
+        eventLog.warn({ err: error }, 'after-commit work of a consumer failed');
+      }
+    }
+    return outcome;
   }
 
   async function deadLetter(
@@ -125,45 +159,88 @@ export function createConsumer(options: ConsumerOptions): EventConsumer {
     await options.transport.publish([
       { topic: deadLetterTopicOf(topic), key: typeof key === 'string' ? key : options.name, value: letter },
     ]);
+    metrics.eventsDeadLettered.inc({ consumer_group: options.name, topic });
     eventLog.error({ topic, attempts, err: error }, 'event dead-lettered');
     return 'dead-lettered';
   }
 
+  async function handleTraced(
+    topic: string,
+    value: unknown,
+    headers: MessageHeaders | undefined,
+  ): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'> {
+    const envelope = (value ?? {}) as Partial<Record<'id' | 'type' | 'traceparent' | 'tracestate', unknown>>;
+    const text = (field: unknown) => (typeof field === 'string' ? field : undefined);
+    return inConsumerSpan(
+      {
+        component: service,
+        consumerGroup: options.name,
+        topic,
+        system: options.transport.kind,
+        eventId: text(envelope.id),
+        eventType: text(envelope.type),
+        carriers: [headers, { traceparent: text(envelope.traceparent), tracestate: text(envelope.tracestate) }],
+      },
+      () => handle(topic, value),
+    );
+  }
+
   async function handle(topic: string, value: unknown): Promise<'handled' | 'duplicate' | 'ignored' | 'dead-lettered'> {
+    const startedAt = performance.now();
+    const labels = { consumer_group: options.name, topic };
     const parsed = eventEnvelopeSchema.safeParse(value);
     if (!parsed.success) return deadLetter(topic, value, 0, new Error(`invalid envelope: ${parsed.error.message}`));
     const event = parsed.data as EventEnvelope;
     const handler = options.handlers[event.type] ?? options.defaultHandler;
-    if (!handler) return 'ignored';
-    const eventLog = log.child(idsOf(event));
+    if (!handler) {
+      metrics.eventsHandled.inc({ ...labels, outcome: 'ignored' });
+      return 'ignored';
+    }
+    const traceId = activeTraceId();
+    const eventLog = log.child(traceId ? { ...idsOf(event), traceId } : idsOf(event));
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await handleOnce(event, handler, eventLog, { topic });
-        eventLog.debug({ outcome }, 'event consumed');
-        return outcome;
-      } catch (error) {
-        if (attempt >= maxAttempts) return deadLetter(topic, value, attempt, error, eventLog);
-        eventLog.warn({ attempt, err: error }, 'event handling failed; retrying');
-        await sleep(retryDelayMs * 2 ** (attempt - 1));
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcome = await handleOnce(event, handler, eventLog, topic);
+          eventLog.debug({ outcome }, 'event consumed');
+          metrics.eventsHandled.inc({ ...labels, outcome });
+          return outcome;
+        } catch (error) {
+          metrics.eventsFailed.inc(labels);
+          if (attempt >= maxAttempts) return await deadLetter(topic, value, attempt, error, eventLog);
+          eventLog.warn({ attempt, err: error }, 'event handling failed; retrying');
+          await sleep(retryDelayMs * 2 ** (attempt - 1));
+        }
       }
+    } finally {
+      metrics.eventDuration.observe(labels, secondsSince(startedAt));
     }
   }
 
   return {
     name: options.name,
     topics: options.topics,
-    handle,
+    handle: handleTraced,
     async start() {
       subscription = await options.transport.subscribe({
         groupId: options.name,
         topics: options.topics,
-        handle: async (topic, value) => {
-          await handle(topic, value);
+        handle: async (topic, value, headers) => {
+          await handleTraced(topic, value, headers);
+        },
+      });
+      detachMetrics = metrics.attach({
+        sample: async (target) => {
+          for (const { topic, partition, lag } of await options.transport.consumerLag(options.name, options.topics)) {
+            target.consumerLag.set({ consumer_group: options.name, topic, partition: String(partition) }, lag);
+          }
         },
       });
     },
     async stop() {
+      detachMetrics?.();
+      detachMetrics = undefined;
       await subscription?.stop();
       subscription = undefined;
     },

@@ -2,13 +2,15 @@
  * Direct delivery: a producer hands an event it has just committed straight to a consuming subgraph, over
  * `POST /internal/events`, when the consumer's effect must exist before the producer answers (a patient's record
  * right after sign-up). It does not replace the outbox: the same event still arrives through the transport, and
- * the consumer's idempotency (the event id in `processed_event`) makes the second arrival a no-op.
+ * the consumer's idempotency (the event id in `processed_event`) makes the second arrival a no-op. The request
+ * carries the event's W3C `traceparent`, so the consumer's span joins the producer's trace as it would from Kafka.
  */
 import { INTERNAL_TOKEN_HEADER, internalOnly, signInternalToken } from '../auth/internal-token.ts';
 import type { Express } from 'express';
 import express from 'express';
 import type { EventConsumer } from './consumer.ts';
 import type { EventEnvelope } from './envelope.ts';
+import { TRACEPARENT, TRACESTATE } from '../observability/tracing.ts';
 
 export const EVENTS_PATH = '/internal/events';
 
@@ -28,9 +30,13 @@ export async function deliverDirectly(
 ): Promise<void> {
   const base = options.peerUrl(subgraph);
   if (!base) throw new Error(`no address for subgraph ${subgraph}`);
+  const trace: Record<string, string> = {};
+  if (envelope.traceparent) trace[TRACEPARENT] = envelope.traceparent;
+  if (envelope.tracestate) trace[TRACESTATE] = envelope.tracestate;
   const response = await fetch(new URL(EVENTS_PATH, base), {
     method: 'POST',
     headers: {
+      ...trace,
       'content-type': 'application/json',
       [INTERNAL_TOKEN_HEADER]: signInternalToken(options.secret, {
         principal: null,
@@ -52,9 +58,10 @@ export function mountEventIntake(app: Express, secret: string, consumers: () => 
         res.status(400).json({ errors: [{ message: 'topic is required', extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }
+      const headers = { [TRACEPARENT]: req.header(TRACEPARENT), [TRACESTATE]: req.header(TRACESTATE) };
       const outcomes = [];
       for (const consumer of consumers().filter((candidate) => candidate.topics.includes(topic))) {
-        outcomes.push({ consumer: consumer.name, outcome: await consumer.handle(topic, value) });
+        outcomes.push({ consumer: consumer.name, outcome: await consumer.handle(topic, value, headers) });
       }
       res.json({ outcomes });
     } catch (error) {

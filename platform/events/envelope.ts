@@ -35,12 +35,19 @@ export const eventEnvelopeSchema = z.object({
   /** Version of the payload's shape for this `type`; bumped on breaking changes. */
   version: z.number().int().positive(),
   payload: z.record(z.string(), z.unknown()),
+  /**
+   * W3C Trace Context of the span that recorded the event (the CloudEvents distributed-tracing extension's
+   * attributes), so that its consumers continue the request's trace. Optional: events recorded outside a trace,
+   * or before tracing existed, have none. Kafka messages also carry them as headers of the same names.
+   */
+  traceparent: z.string().max(512).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 
 export type EventEnvelope<Payload extends object = Record<string, unknown>> = Omit<
   z.infer<typeof eventEnvelopeSchema>,
-  'payload'
-> & { payload: Payload };
+  'payload' | 'traceparent' | 'tracestate'
+> & { payload: Payload; traceparent?: string; tracestate?: string };
 
 /** What a service supplies to raise an event; the rest of the envelope is filled in. */
 export interface NewEvent<Payload extends object> {

@@ -3,10 +3,19 @@
  * when missing; the producer is idempotent with `acks: -1` and one request in flight, so a retried send
  * neither duplicates nor reorders messages; messages are keyed by aggregate id.
  */
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import { deadLetterTopicOf, TOPICS } from './envelope.ts';
-import type { EventTransport, Subscription, TransportMessage } from './transport.ts';
+import type { EventTransport, MessageHeaders, PartitionLag, Subscription, TransportMessage } from './transport.ts';
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -40,6 +49,8 @@ export class KafkaTransport implements EventTransport {
   #ready = false;
   #topics: Promise<void> | undefined;
   readonly #topicPrefix: string;
+  /** Connected on the first lag query and kept for the next ones (metrics scrapes). */
+  #admin: Promise<Admin> | undefined;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -125,10 +136,11 @@ export class KafkaTransport implements EventTransport {
   async publish(messages: readonly TransportMessage[]): Promise<void> {
     await this.#opened;
     if (messages.length === 0) return;
-    const byTopic = new Map<string, { key: string; value: string }[]>();
+    const byTopic = new Map<string, { key: string; value: string; headers?: IHeaders }[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
-      list.push({ key: message.key, value: JSON.stringify(message.value) });
+      const headers = definedHeaders(message.headers);
+      list.push({ key: message.key, value: JSON.stringify(message.value), ...(headers ? { headers } : {}) });
       byTopic.set(message.topic, list);
     }
     await this.#producer.sendBatch({
@@ -166,7 +178,11 @@ export class KafkaTransport implements EventTransport {
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         const plain = topic.slice(this.#topicPrefix.length);
-        await subscription.handle(plain, parseJson(message.value?.toString('utf8') ?? ''));
+        await subscription.handle(
+          plain,
+          parseJson(message.value?.toString('utf8') ?? ''),
+          textHeaders(message.headers),
+        );
       },
     });
     await joined;
@@ -183,10 +199,48 @@ export class KafkaTransport implements EventTransport {
     return `${this.#topicPrefix}${topic}`;
   }
 
+  /**
+   * How far consumer group `groupId` (without the group prefix) is behind on `topics`: per partition, the high
+   * watermark minus the group's committed offset (a group that has committed nothing yet counts from the oldest
+   * message still on the partition).
+   */
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.#admin = undefined;
+      throw error;
+    });
+    const admin = await this.#admin;
+    const brokerTopics = topics.map((topic) => this.brokerTopic(topic));
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId: `${this.#options.groupPrefix}.${groupId}`, topics: brokerTopics }),
+      Promise.all(brokerTopics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+    ]);
+    return ends.flatMap(({ topic, partitions }) =>
+      partitions.map((partition) => {
+        const offset = committed
+          .find((entry) => entry.topic === topic)
+          ?.partitions.find((entry) => entry.partition === partition.partition)?.offset;
+        const start = offset === undefined || Number(offset) < 0 ? Number(partition.low) : Number(offset);
+        return {
+          topic: topic.slice(this.#topicPrefix.length),
+          partition: partition.partition,
+          lag: Math.max(0, Number(partition.high) - start),
+        };
+      }),
+    );
+  }
+
   async stop(): Promise<void> {
     this.#ready = false;
     await Promise.all([...this.#consumers].map((consumer) => consumer.disconnect()));
     this.#consumers.clear();
+    const admin = this.#admin;
+    this.#admin = undefined;
+    await admin?.then((connected) => connected.disconnect()).catch(() => undefined);
     await this.#producer.disconnect();
   }
 
@@ -202,6 +256,23 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Headers with a value, for kafkajs (undefined when there are none). */
+function definedHeaders(headers: MessageHeaders | undefined): IHeaders | undefined {
+  if (!headers) return undefined;
+  const entries = Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** A record's headers as text (the first value of a repeated header). */
+function textHeaders(headers: IHeaders | undefined): MessageHeaders {
+  const text: MessageHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return text;
 }
 
 /** Retries `work` (up to 10 times, from 100 ms doubling to at most 2 s) while a fresh broker settles. */

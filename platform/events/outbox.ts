@@ -6,6 +6,11 @@
  *
  * Only one relay per subgraph publishes at a time: it holds a lease row in `relay_lease`, renewed on every
  * round, which another replica takes over when it expires. That keeps one aggregate's events in order.
+ *
+ * Tracing: an event recorded inside a trace (a request's, a consumer's) carries its W3C `traceparent` (and
+ * `tracestate`) in the envelope, stored with it in the outbox; the relay publishes them as message headers too.
+ * Metrics: while it runs, the relay reports its subgraph's backlog (`outbox_unpublished_messages`,
+ * `outbox_oldest_unpublished_age_seconds`, counted at scrape time) and counts what it publishes.
  */
 import { hostname } from 'node:os';
 import { Mutex } from 'async-mutex';
@@ -15,22 +20,33 @@ import { actorOf } from '../auth/principal.ts';
 import type { Actor } from '../graphql/context.ts';
 import { createEnvelope, type EventEnvelope, type Topic } from './envelope.ts';
 import { OutboxMessage, RelayLease } from './outbox.entity.ts';
-import type { EventTransport } from './transport.ts';
+import type { EventTransport, MessageHeaders } from './transport.ts';
+import { metricsOf, type ComponentMetrics } from '../observability/metrics.ts';
+import { producerTraceContext, TRACEPARENT, TRACESTATE } from '../observability/tracing.ts';
 
 /**
  * Adds `envelope` to the outbox of the unit of work `em`; it is written when `em` flushes, in the same
- * transaction as the rest of the change. Call it from inside `em.transactional(...)`.
+ * transaction as the rest of the change. Call it from inside `em.transactional(...)`. Inside a trace, the stored
+ * envelope carries the trace context of a `create <topic>` span (unless the envelope has one already).
+ *
+ * @returns the envelope as stored (with its trace context).
  */
-export function recordEvent(em: EntityManager, topic: Topic, envelope: EventEnvelope<object>): void {
+export function recordEvent<Payload extends object>(
+  em: EntityManager,
+  topic: Topic,
+  envelope: EventEnvelope<Payload>,
+): EventEnvelope<Payload> {
+  const traced = envelope.traceparent ? envelope : { ...envelope, ...producerTraceContext(topic, envelope) };
   em.create(OutboxMessage, {
     id: envelope.id,
     topic,
     messageKey: envelope.aggregateId,
     type: envelope.type,
-    envelope: envelope as EventEnvelope,
+    envelope: traced as EventEnvelope,
     createdAt: new Date(envelope.occurredAt),
     publishedAt: null,
   });
+  return traced;
 }
 
 export interface OutboxRelayOptions {
@@ -43,6 +59,8 @@ export interface OutboxRelayOptions {
   idleMs?: number;
   /** Lifetime of the publishing lease, in milliseconds. */
   leaseMs?: number;
+  /** The subgraph whose metrics show this outbox (default: the ORM's schema, which is the subgraph's name). */
+  service?: string;
 }
 
 const LEASE_NAME = 'outbox';
@@ -62,6 +80,8 @@ export class OutboxRelay {
   #wake: (() => void) | undefined;
   #pendingNudge = false;
   #lastPublishedAt: Date | undefined;
+  readonly #metrics: ComponentMetrics;
+  #detachMetrics: (() => void) | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#orm = options.orm;
@@ -70,12 +90,33 @@ export class OutboxRelay {
     this.#batchSize = options.batchSize ?? 100;
     this.#idleMs = options.idleMs ?? 500;
     this.#leaseMs = options.leaseMs ?? 15_000;
+    this.#metrics = metricsOf(options.service ?? String(options.orm.config.get('schema')));
   }
 
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#detachMetrics = this.#metrics.attach({ sample: (metrics) => this.#sampleBacklog(metrics) });
     this.#loop = this.#run();
+  }
+
+  /**
+   * What the outbox holds unpublished, whichever replica will publish it: how many messages and how old the oldest
+   * is. Two index-only queries on the partial index of unpublished messages.
+   */
+  async backlog(): Promise<{ count: number; oldestAt: Date | null }> {
+    const em = this.#orm.em.fork();
+    const [count, oldest] = await Promise.all([
+      em.count(OutboxMessage, { publishedAt: null }),
+      em.findOne(OutboxMessage, { publishedAt: null }, { orderBy: { id: 'asc' }, fields: ['id', 'createdAt'] }),
+    ]);
+    return { count, oldestAt: oldest?.createdAt ?? null };
+  }
+
+  async #sampleBacklog(metrics: ComponentMetrics): Promise<void> {
+    const { count, oldestAt } = await this.backlog();
+    metrics.outboxUnpublished.set(count);
+    metrics.outboxOldestAge.set(oldestAt ? Math.max(0, (Date.now() - oldestAt.getTime()) / 1000) : 0);
   }
 
   /** Asks the relay to look at the outbox now (after a commit that recorded events). */
@@ -98,6 +139,8 @@ export class OutboxRelay {
       }
     }
     this.#running = false;
+    this.#detachMetrics?.();
+    this.#detachMetrics = undefined;
     this.#wake?.();
     await this.#loop;
     await this.#releaseLease();
@@ -151,11 +194,17 @@ export class OutboxRelay {
     );
     if (batch.length === 0) return 0;
     await this.#transport.publish(
-      batch.map((message) => ({ topic: message.topic, key: message.messageKey, value: message.envelope })),
+      batch.map((message) => ({
+        topic: message.topic,
+        key: message.messageKey,
+        value: message.envelope,
+        headers: traceHeadersOf(message.envelope),
+      })),
     );
     const publishedAt = new Date();
     await em.nativeUpdate(OutboxMessage, { id: { $in: batch.map((message) => message.id) } }, { publishedAt });
     this.#lastPublishedAt = publishedAt;
+    for (const message of batch) this.#metrics.outboxPublished.inc({ topic: message.topic });
     this.#log.debug(
       {
         count: batch.length,
@@ -209,12 +258,17 @@ export class OutboxRelay {
   }
 }
 
+/** The W3C trace context an envelope carries, as message headers (`traceparent`, `tracestate`). */
+function traceHeadersOf(envelope: EventEnvelope): MessageHeaders {
+  return { [TRACEPARENT]: envelope.traceparent, [TRACESTATE]: envelope.tracestate };
+}
+
 /**
  * Records a domain event raised by `actor` in the unit of work `em` (see `recordEvent`). When the actor is a
  * request context (it has the request's `logger`), a debug line ties the event to the request: its ids only,
  * never the payload.
  *
- * @returns the envelope, e.g. for tests.
+ * @returns the envelope as stored (with its trace context), e.g. for direct delivery and tests.
  */
 export function emitEvent<Payload extends object>(
   em: EntityManager,
@@ -222,12 +276,15 @@ export function emitEvent<Payload extends object>(
   actor: Actor & { logger?: Logger },
   event: { type: string; aggregateId: string; payload: Payload; version?: number },
 ): EventEnvelope<Payload> {
-  const envelope = createEnvelope({
-    ...event,
-    actor: actorOf(actor.principal),
-    correlationId: actor.correlationId,
-  });
-  recordEvent(em, topic, envelope);
+  const envelope = recordEvent(
+    em,
+    topic,
+    createEnvelope({
+      ...event,
+      actor: actorOf(actor.principal),
+      correlationId: actor.correlationId,
+    }),
+  );
   actor.logger?.debug(
     { eventId: envelope.id, type: envelope.type, aggregateId: envelope.aggregateId, topic },
     'event recorded in the outbox',

@@ -4,15 +4,31 @@
  * receive through `consumer.ts`, which makes handling idempotent.
  */
 
-/** One message on a topic. `value` is JSON-serializable (an event envelope, or a dead letter). */
+/**
+ * One message on a topic. `value` is JSON-serializable (an event envelope, or a dead letter); `headers` travel
+ * beside it (Kafka record headers), e.g. the W3C `traceparent` of the event.
+ */
 export interface TransportMessage {
   topic: string;
   key: string;
   value: object;
+  headers?: MessageHeaders;
 }
 
+/** Message headers as text (Kafka header values are decoded as UTF-8). */
+export type MessageHeaders = Record<string, string | undefined>;
+
 /** Called for each message a subscription receives; resolves once the message is handled. */
-export type MessageHandler = (topic: string, value: unknown) => Promise<void>;
+export type MessageHandler = (topic: string, value: unknown, headers?: MessageHeaders) => Promise<void>;
+
+/** How far one consumer group is behind on one partition of a topic. */
+export interface PartitionLag {
+  /** The plain topic name (without any deployment prefix). */
+  topic: string;
+  partition: number;
+  /** Messages on the partition the group has not committed yet. */
+  lag: number;
+}
 
 export interface Subscription {
   /** Consumer group: every group receives every message once; members of one group share the work. */
@@ -40,4 +56,6 @@ export interface EventTransport {
   stop(): Promise<void>;
   /** True while the transport can publish (used by readiness checks). */
   isReady(): boolean;
+  /** How far consumer group `groupId` is behind on `topics`, per partition (for metrics; may be slow, may fail). */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
 }

@@ -1,7 +1,9 @@
 /**
  * Serves one subgraph over HTTP: `POST /graphql` (Apollo Server on a federation schema, access policy enforced,
- * errors formatted in one place), `/health/live` and `/health/ready`. Only requests that carry a valid internal
- * token from the gateway reach GraphQL; anything else gets 401 and no data.
+ * errors formatted in one place), `/health/live`, `/health/ready` and `/metrics` (Prometheus; no token, see
+ * `mountMetricsRoute`). Only requests that carry a valid internal token from the gateway reach GraphQL; anything
+ * else gets 401 and no data. Each GraphQL request is counted and timed, and runs in a span that continues the
+ * gateway's `traceparent`.
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
@@ -29,10 +31,14 @@ import {
   finishApp,
   listen,
   mountHealthRoutes,
+  mountMetricsRoute,
   type Listening,
   type ReadinessCheck,
 } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
+import { graphqlMetricsPlugin } from '../observability/graphql-metrics.ts';
+import { metricsOf, scrape } from '../observability/metrics.ts';
+import { activeTraceId, traceRequests } from '../observability/tracing.ts';
 import type { RequestContext } from './context.ts';
 import { errorLogPlugin, silentChildOf, type ErrorFormatter } from './error-log.ts';
 
@@ -103,22 +109,26 @@ export function createSubgraphServer<Context extends RequestContext>(
           ApolloServerPluginInlineTraceDisabled(),
           auditPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
           errorLogPlugin<Context>(format),
+          graphqlMetricsPlugin<Context>(metricsOf(options.name)),
         ],
       });
       await apollo.start();
 
       const app = createApp();
       mountHealthRoutes(app, options.readiness);
+      mountMetricsRoute(app, () => scrape(options.name), log);
       options.routes?.(app);
       app.use(
         '/graphql',
         express.json({ limit: '1mb' }),
         internalOnly(options.internalTokenSecret),
+        traceRequests(options.name),
         expressMiddleware(apollo, {
           context: async ({ req, res }) => {
             const { principal, correlationId } = res.locals.claims as RequestContext;
             const requestId = req.header('x-request-id') ?? randomUUID();
-            const logger = log.child({ requestId, correlationId });
+            const traceId = activeTraceId();
+            const logger = log.child(traceId ? { requestId, correlationId, traceId } : { requestId, correlationId });
             // Only the gateway reaches this point (internal token checked above); it forwards the client's key.
             const idempotencyKey = req.header('idempotency-key') ?? null;
             const clinicalReads = new ClinicalReadLog();

@@ -9,6 +9,7 @@ import { hasAnyRole } from '../../platform/auth/principal.ts';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ConflictError, DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
+import { appointmentsCreated } from '../../platform/observability/business-metrics.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { Appointment, type DoctorReplica } from './appointment.entity.ts';
 import { APPOINTMENT_TOPIC, AppointmentEvent, type AppointmentRescheduledPayload } from './appointment.events.ts';
@@ -66,7 +67,9 @@ export class BookingService {
     if (!hasAnyRole(principal, FRONT_DESK) && principal?.patientId !== input.patientId) {
       throw new ForbiddenError('Patients may book only for themselves.');
     }
-    return retryingTransientFailures(() => this.#bookOnce(input));
+    const appointment = await retryingTransientFailures(() => this.#bookOnce(input));
+    appointmentsCreated.inc({ source: 'booked' });
+    return appointment;
   }
 
   /** One attempt at `book` (see `retryingTransientFailures`: racing bookings of one patient can deadlock). */
@@ -172,7 +175,7 @@ export class BookingService {
     this.#checkSlot(input.startsAt, { leadTime: false });
     if (input.startsAt >= this.#clock())
       throw new BadUserInputError('input.startsAt: an imported appointment must be in the past', 'input.startsAt');
-    return this.#em.transactional(async (em) => {
+    const imported = await this.#em.transactional(async (em) => {
       const repository = new AppointmentRepository(em);
       if (await repository.findBySource(input.identifier.system, input.identifier.value)) {
         throw new ConflictError('This appointment was imported before.');
@@ -186,6 +189,8 @@ export class BookingService {
       });
       return appointment;
     });
+    appointmentsCreated.inc({ source: 'imported' });
+    return imported;
   }
 
   /**

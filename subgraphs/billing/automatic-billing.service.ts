@@ -38,6 +38,8 @@ export interface AutomaticBillingDependencies {
   clock: () => Date;
   /** The hospital's IANA time zone (bill numbers' years, the day named on a line item). */
   timeZone: string;
+  /** Told of each bill this service issues (not of one it finds issued before), e.g. to count it once committed. */
+  onIssued?: (bill: Bill) => void;
 }
 
 /** Billing's own reactions to appointment and payment events, inside the consumer's transaction. */
@@ -46,12 +48,14 @@ export class AutomaticBillingService {
   readonly #actor: Actor;
   readonly #clock: () => Date;
   readonly #timeZone: string;
+  readonly #onIssued: ((bill: Bill) => void) | undefined;
 
   constructor(deps: AutomaticBillingDependencies) {
     this.#em = deps.em;
     this.#actor = deps.actor;
     this.#clock = deps.clock;
     this.#timeZone = deps.timeZone;
+    this.#onIssued = deps.onIssued;
   }
 
   /** Keeps billing's copy of the appointment (whose it is, its status) as of the event at `occurredAt`. */
@@ -138,7 +142,7 @@ export class AutomaticBillingService {
     const existing = await new BillRepository(this.#em).findAutomatic(appointment.appointmentId, kind);
     if (existing) return existing;
     const day = dateIn(this.#timeZone, new Date(appointment.startsAt));
-    return issueBill(
+    const bill = await issueBill(
       this.#em,
       this.#actor,
       {
@@ -152,6 +156,8 @@ export class AutomaticBillingService {
       this.#clock(),
       this.#timeZone,
     );
+    this.#onIssued?.(bill);
+    return bill;
   }
 
   #emitPayments(type: string, bill: Bill): void {

@@ -10,6 +10,7 @@
  */
 import type { EventHandler } from '../../platform/events/consumer.ts';
 import { principalOfEvent, type EventEnvelope } from '../../platform/events/envelope.ts';
+import { observeBillCreation } from '../../platform/observability/business-metrics.ts';
 import type { ConsumerSpec, SubgraphDependencies } from '../../platform/subgraph.ts';
 import { AutomaticBillingService } from './automatic-billing.service.ts';
 import {
@@ -46,13 +47,18 @@ const replicatePatient: EventHandler = async (em, event) => {
 
 /** The billing consumers, on the process's clock and hospital settings. */
 export function billingConsumers(deps: Pick<SubgraphDependencies, 'clock' | 'hospital'>): ConsumerSpec[] {
-  /** Automatic billing acting for whoever raised `event`, inside the consumer's transaction. */
-  const serviceFor = (em: Parameters<EventHandler>[0], event: EventEnvelope) =>
+  /**
+   * Automatic billing acting for whoever raised `event`, inside the consumer's transaction; each bill it issues is
+   * timed from the event's `occurredAt` to the commit (`bill_creation_latency_seconds`).
+   */
+  const serviceFor = (em: Parameters<EventHandler>[0], event: EventEnvelope, delivery?: Parameters<EventHandler>[3]) =>
     new AutomaticBillingService({
       em,
       actor: { principal: principalOfEvent(event), correlationId: event.correlationId },
       clock: deps.clock,
       timeZone: deps.hospital.timeZone,
+      onIssued: (bill) =>
+        delivery?.afterCommit(() => observeBillCreation(bill.kind, (Date.now() - Date.parse(event.occurredAt)) / 1000)),
     });
 
   /** Replicates the appointment, then does `charge` with the payload parsed by the event type's own schema. */
@@ -61,9 +67,9 @@ export function billingConsumers(deps: Pick<SubgraphDependencies, 'clock' | 'hos
       schema: { parse(value: unknown): Payload },
       charge?: (service: AutomaticBillingService, payload: Payload) => Promise<unknown>,
     ): EventHandler =>
-    async (em, event) => {
+    async (em, event, _log, delivery) => {
       const payload = schema.parse(event.payload);
-      const service = serviceFor(em, event);
+      const service = serviceFor(em, event, delivery);
       await service.replicateAppointment(payload, new Date(event.occurredAt));
       await charge?.(service, payload);
     };

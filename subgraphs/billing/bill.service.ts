@@ -9,6 +9,8 @@ import { hasAnyRole, type Principal, type Role } from '../../platform/auth/princ
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
+import { observeBillCreation } from '../../platform/observability/business-metrics.ts';
+import { secondsSince } from '../../platform/observability/metrics.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { Bill, BillLineItem } from './bill.entity.ts';
@@ -274,7 +276,8 @@ export class BillService {
    */
   async create(input: CreateBillInput): Promise<Bill> {
     requireBillingStaff(this.#actor);
-    return this.#em.transactional(async (em) => {
+    const startedAt = performance.now();
+    const bill = await this.#em.transactional(async (em) => {
       const repository = new BillRepository(em);
       const patient = await repository.patient(input.patientId);
       if (!patient?.active) {
@@ -304,6 +307,8 @@ export class BillService {
         this.#timeZone,
       );
     });
+    observeBillCreation(bill.kind, secondsSince(startedAt));
+    return bill;
   }
 
   /**

@@ -16,6 +16,7 @@ import { DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
 import type { IdempotencyClaim, IdempotencyStore } from '../../platform/idempotency/idempotency.ts';
+import { countFailedPayment } from '../../platform/observability/business-metrics.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { Payment, paymentRecordOf, revivePaymentRecord, type PaymentRecord } from './payment.entity.ts';
 import { PAYMENT_TOPIC, PaymentEvent, paymentEventPayload, type PaymentFailedPayload } from './payment.events.ts';
@@ -129,6 +130,7 @@ export class PaymentService {
           }
         }
         const settled = await this.#settle(payment, call, claim);
+        if (settled.record.status === 'FAILED') countFailedPayment(settled.record.method, settled.record.failureCode);
         if (settled.refundNow) await this.#refundVoided(settled.record);
         return settled.record;
       },
