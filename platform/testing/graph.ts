@@ -27,6 +27,11 @@ export interface TestGraph extends Graph {
   brokerTopic(topic: string): string;
   /** The Kafka consumer group id of a consumer of this graph (e.g. `billing.appointment-charges`). */
   brokerGroup(consumer: string): string;
+  /**
+   * Stops the graph as a SIGTERM would (requests in flight finish, the outbox is published) but keeps its database,
+   * for tests that look at what a shutdown left behind; `stop()` then only drops the database.
+   */
+  stopGraph(): Promise<void>;
 }
 
 /**
@@ -97,6 +102,8 @@ export async function startTestGraph(
     throw error;
   }
   const client = new GraphClient(graph.url);
+  let stopping: Promise<void> | undefined;
+  const stopGraph = () => (stopping ??= graph.stop());
   return {
     ...graph,
     db,
@@ -104,8 +111,9 @@ export async function startTestGraph(
     admin: () => client.signIn(TEST_ADMIN.email, TEST_ADMIN.password),
     brokerTopic: (topic) => `${env.KAFKA_TOPIC_PREFIX}${topic}`,
     brokerGroup: (consumer) => `${env.KAFKA_GROUP_PREFIX}.${consumer}`,
+    stopGraph,
     stop: async () => {
-      await graph.stop();
+      await stopGraph();
       await db.drop();
     },
   };
