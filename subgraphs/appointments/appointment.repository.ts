@@ -1,11 +1,16 @@
 /** Queries of the appointments subgraph, named by intent. */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, raw } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { applyReplica } from '../../platform/db/replica.ts';
+import { pagesPerParent } from '../../platform/graphql/loaders.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { Appointment, DoctorReplica, PatientReplica } from './appointment.entity.ts';
 import type { AppointmentFilter } from './appointment.inputs.ts';
 import { ACTIVE_STATUSES } from './appointment.rules.ts';
+
+/** Whose appointments a nested connection lists: `Patient.appointments` or `Doctor.appointments`. */
+export type AppointmentParent = 'patientId' | 'doctorId';
+const PARENT_COLUMN: Record<AppointmentParent, string> = { patientId: 'patient_id', doctorId: 'doctor_id' };
 
 const ACTIVE_SQL = ACTIVE_STATUSES.map((status) => `'${status}'`).join(', ');
 
@@ -95,6 +100,42 @@ export class AppointmentRepository {
 
   count(filter: AppointmentFilter): Promise<number> {
     return this.#em.count(Appointment, this.#condition(filter));
+  }
+
+  /**
+   * The page by (start, id) of each of many patients or doctors (`parent`), in one statement: a lateral subquery per
+   * parent on `appointment_patient_starts_idx` / `appointment_doctor_starts_idx`. `filter` must not name the parent.
+   */
+  pagesPerParent(
+    parent: AppointmentParent,
+    parentIds: readonly string[],
+    filter: AppointmentFilter,
+    page: PageRequest,
+  ): Promise<Appointment[]> {
+    const qb = this.#em
+      .createQueryBuilder(Appointment, 'a')
+      .select('*')
+      .where(this.#condition(filter))
+      .andWhere(`a.${PARENT_COLUMN[parent]} = parent.id`);
+    if (page.after) qb.andWhere('(a.starts_at, a.id) > (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
+    qb.orderBy({ startsAt: 'asc', id: 'asc' }).limit(page.limit + 1);
+    return pagesPerParent(this.#em, Appointment, parentIds, qb);
+  }
+
+  /** How many appointments matching `filter` each of many parents has, in one grouped statement. */
+  async countPerParent(
+    parent: AppointmentParent,
+    parentIds: readonly string[],
+    filter: AppointmentFilter,
+  ): Promise<Map<string, number>> {
+    const column = PARENT_COLUMN[parent];
+    const rows = await this.#em
+      .createQueryBuilder(Appointment, 'a')
+      .select([raw(`a.${column} as parent_id`), raw('count(*) as total')])
+      .where({ $and: [this.#condition(filter), { [parent]: { $in: [...parentIds] } }] })
+      .groupBy(`a.${parent}`)
+      .execute<{ parent_id: string; total: string | number }[]>('all', false);
+    return new Map(rows.map((row) => [row.parent_id, Number(row.total)]));
   }
 
   #condition(filter: AppointmentFilter): object {

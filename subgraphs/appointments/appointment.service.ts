@@ -9,6 +9,7 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { DomainError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
+import { countsPerParent } from '../../platform/graphql/loaders.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import type { Appointment } from './appointment.entity.ts';
 import {
@@ -20,7 +21,7 @@ import {
   type AppointmentRejectedPayload,
 } from './appointment.events.ts';
 import type { AppointmentFilter } from './appointment.inputs.ts';
-import { AppointmentRepository } from './appointment.repository.ts';
+import { AppointmentRepository, type AppointmentParent } from './appointment.repository.ts';
 import {
   ACTIVE_STATUSES,
   cancellationCharge,
@@ -150,6 +151,61 @@ export class AppointmentService {
       (a) => [a.startsAt.toISOString(), a.id],
       () => repository.count(scoped),
     );
+  }
+
+  /**
+   * `Patient.appointments` or `Doctor.appointments` of many parents at once (a page of patients): each parent's page
+   * scoped as `list` scopes it, read in one statement for all of them, their counts in one more when asked.
+   *
+   * @returns one connection per parent id, in order; a ForbiddenError in place of a parent the caller may not read.
+   * @throws BadUserInputError for a bad `first` or `after`.
+   */
+  async listPerParent(
+    parent: AppointmentParent,
+    parentIds: readonly string[],
+    filter: AppointmentFilter,
+    page: PageArgs,
+  ): Promise<(Connection<Appointment> | Error)[]> {
+    const request = pageRequest(page, START_CURSOR);
+    const repository = new AppointmentRepository(this.#em);
+    // What the caller's scope adds besides the parent (a doctor reading a patient's: only theirs), by parent.
+    const scoped = parentIds.map((parentId) => {
+      try {
+        const { [parent]: _parent, ...rest } = scopeFilter(this.#actor.principal, { ...filter, [parent]: parentId });
+        return rest as AppointmentFilter;
+      } catch (error) {
+        return error as Error;
+      }
+    });
+    const groups = new Map<string, { filter: AppointmentFilter; parentIds: string[] }>();
+    scoped.forEach((entry, index) => {
+      if (entry instanceof Error) return;
+      const key = JSON.stringify(entry);
+      const group = groups.get(key) ?? { filter: entry, parentIds: [] };
+      group.parentIds.push(parentIds[index]!);
+      groups.set(key, group);
+    });
+    const connections = new Map<string, Connection<Appointment>>();
+    for (const group of groups.values()) {
+      const rows = await repository.pagesPerParent(parent, group.parentIds, group.filter, request);
+      const count = countsPerParent(group.parentIds, (ids) => repository.countPerParent(parent, ids, group.filter));
+      const rowsOf = Map.groupBy(rows, (row) => row[parent]);
+      for (const parentId of group.parentIds) {
+        connections.set(
+          parentId,
+          toConnection(
+            rowsOf.get(parentId) ?? [],
+            request,
+            (a) => [a.startsAt.toISOString(), a.id],
+            () => count(parentId),
+          ),
+        );
+      }
+    }
+    return parentIds.map((parentId, index) => {
+      const entry = scoped[index]!;
+      return entry instanceof Error ? entry : connections.get(parentId)!;
+    });
   }
 
   /** Appointments replayed or imported under these identifiers (the schema allows this to staff only). */

@@ -1,7 +1,8 @@
 /** Queries of the billing subgraph, named by intent. */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, raw } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { applyReplica } from '../../platform/db/replica.ts';
+import { pagesPerParent } from '../../platform/graphql/loaders.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { AppointmentReplica, Bill, BillLineItem, InsuranceClaim, PatientReplica } from './bill.entity.ts';
 import type { BillKind, BillStatus, ClaimStatus } from './bill.rules.ts';
@@ -107,6 +108,32 @@ export class BillRepository {
 
   count(query: BillQuery): Promise<number> {
     return this.#em.count(Bill, this.#condition(query));
+  }
+
+  /**
+   * The page, newest first by (issued at, id), of each of many patients, in one statement: a lateral subquery per
+   * patient on `bill_patient_issued_idx`, read backwards. `query` must not name a patient.
+   */
+  pagesPerPatient(patientIds: readonly string[], query: BillQuery, page: PageRequest): Promise<Bill[]> {
+    const qb = this.#em
+      .createQueryBuilder(Bill, 'b')
+      .select('*')
+      .where(this.#condition(query))
+      .andWhere('b.patient_id = parent.id');
+    if (page.after) qb.andWhere('(b.issued_at, b.id) < (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
+    qb.orderBy({ issuedAt: 'desc', id: 'desc' }).limit(page.limit + 1);
+    return pagesPerParent(this.#em, Bill, patientIds, qb);
+  }
+
+  /** How many bills matching `query` each of many patients has, in one grouped statement. */
+  async countPerPatient(patientIds: readonly string[], query: BillQuery): Promise<Map<string, number>> {
+    const rows = await this.#em
+      .createQueryBuilder(Bill, 'b')
+      .select([raw('b.patient_id as parent_id'), raw('count(*) as total')])
+      .where({ $and: [this.#condition(query), { patientId: { $in: [...patientIds] } }] })
+      .groupBy('b.patientId')
+      .execute<{ parent_id: string; total: string | number }[]>('all', false);
+    return new Map(rows.map((row) => [row.parent_id, Number(row.total)]));
   }
 
   #condition(query: BillQuery): object {

@@ -2,9 +2,14 @@
 import { z } from 'zod';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { money } from '../../../platform/money.ts';
-import { pageArgs } from '../../../platform/graphql/pagination.ts';
+import { loaderPerParent, requestLoader } from '../../../platform/graphql/loaders.ts';
+import { pageArgs, type Connection } from '../../../platform/graphql/pagination.ts';
 import { dateSchema, identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Appointment } from '../appointment.entity.ts';
+import type { AppointmentParent } from '../appointment.repository.ts';
+import type { AppointmentFilter } from '../appointment.inputs.ts';
+import type { Context } from '../context.ts';
 import {
   appointmentFilterInput,
   bookAppointmentInput,
@@ -16,6 +21,25 @@ import {
 import { APPOINTMENT_STATUSES } from '../appointment.rules.ts';
 
 const statusList = z.array(z.enum(APPOINTMENT_STATUSES)).nullish();
+
+interface NestedArgs {
+  filter: AppointmentFilter;
+  page: { first: number | null; after: string | null };
+}
+
+/**
+ * `Patient.appointments` / `Doctor.appointments`: one parent's page through the request's loader, so that a page of
+ * patients reads all their appointments in one statement (`AppointmentService.listPerParent`).
+ */
+function appointmentsOf(context: Context, parent: AppointmentParent, parentId: string, args: NestedArgs) {
+  const loader = requestLoader(context, `appointments.${parent}`, () =>
+    loaderPerParent<NestedArgs, Connection<Appointment>>(
+      (parentIds, { filter, page }) => context.appointments.listPerParent(parent, parentIds, filter, page),
+      (key) => JSON.stringify(key),
+    ),
+  );
+  return loader.load({ parentId, args });
+}
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -71,22 +95,18 @@ export const resolvers: Resolvers = {
         : null,
   },
   Patient: {
-    appointments: (patient, args, { appointments }) =>
-      appointments.list(
-        { patientId: patient.id, status: parseInput(statusList, args.status, 'status') ?? null },
-        pageArgs(args),
-      ),
+    appointments: (patient, args, context) =>
+      appointmentsOf(context, 'patientId', patient.id, {
+        filter: { status: parseInput(statusList, args.status, 'status') ?? null },
+        page: pageArgs(args),
+      }),
   },
   Doctor: {
-    appointments: (doctor, args, { appointments }) =>
-      appointments.list(
-        parseInput(
-          appointmentFilterInput,
-          { doctorId: doctor.id, from: args.from, to: args.to, status: args.status },
-          '',
-        ),
-        pageArgs(args),
-      ),
+    appointments: (doctor, args, context) =>
+      appointmentsOf(context, 'doctorId', doctor.id, {
+        filter: parseInput(appointmentFilterInput, { from: args.from, to: args.to, status: args.status }, ''),
+        page: pageArgs(args),
+      }),
     availableSlots: (doctor, args, { bookings }) =>
       bookings.availableSlots(doctor.id, parseInput(dateSchema, args.date, 'date')),
   },

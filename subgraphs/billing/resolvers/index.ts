@@ -1,9 +1,12 @@
 /** Resolvers of the billing subgraph: parse the input, call the service, shape the result. */
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { money } from '../../../platform/money.ts';
-import { pageArgs } from '../../../platform/graphql/pagination.ts';
+import { loaderPerParent, requestLoader } from '../../../platform/graphql/loaders.ts';
+import { pageArgs, type Connection } from '../../../platform/graphql/pagination.ts';
 import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Bill } from '../bill.entity.ts';
+import type { BillStatus } from '../bill.rules.ts';
 import {
   billFilterInput,
   billStatusList,
@@ -12,6 +15,12 @@ import {
   submitInsuranceClaimInput,
   voidReason,
 } from '../bill.inputs.ts';
+
+/** The arguments of `Patient.bills`, parsed. */
+interface BillsArgs {
+  status: readonly BillStatus[] | null;
+  page: { first: number | null; after: string | null };
+}
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -59,8 +68,17 @@ export const resolvers: Resolvers = {
         : money(claim.approvedAmount, claim.currency),
   },
   Patient: {
-    bills: (patient, args, { bills }) =>
-      bills.listOfPatient(patient.id, parseInput(billStatusList, args.status, 'status') ?? null, pageArgs(args)),
+    // Through the request's loader: a page of patients reads all their bills in one statement.
+    bills: (patient, args, context) =>
+      requestLoader(context, 'bills.patientId', () =>
+        loaderPerParent<BillsArgs, Connection<Bill>>(
+          (patientIds, { status, page }) => context.bills.listOfPatients(patientIds, status, page),
+          (key) => JSON.stringify(key),
+        ),
+      ).load({
+        parentId: patient.id,
+        args: { status: parseInput(billStatusList, args.status, 'status') ?? null, page: pageArgs(args) },
+      }),
   },
   Appointment: {
     bill: async (appointment, _args, { bills, loaders }) =>
