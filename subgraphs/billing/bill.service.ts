@@ -12,6 +12,7 @@ import { emitEvent } from '../../platform/events/outbox.ts';
 import { observeBillCreation } from '../../platform/observability/business-metrics.ts';
 import { secondsSince } from '../../platform/observability/metrics.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
+import { countsPerParent } from '../../platform/graphql/loaders.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { Bill, BillLineItem } from './bill.entity.ts';
 import { BILLING_TOPIC, BillingEvent, type BillEventPayload, type BillVoidedPayload } from './bill.events.ts';
@@ -265,6 +266,39 @@ export class BillService {
       throw new ForbiddenError("You may not read another patient's bills.");
     }
     return this.list({ patientId, status: status ? [...status] : null }, page);
+  }
+
+  /**
+   * `Patient.bills` of many patients at once (a page of patients): each one's page as `listOfPatient` reads it, in
+   * one statement for all of them, their counts in one more when asked.
+   *
+   * @returns one connection per patient id, in order; a ForbiddenError in place of another patient's bills.
+   * @throws BadUserInputError for a bad `first` or `after`.
+   */
+  async listOfPatients(
+    patientIds: readonly string[],
+    status: readonly BillStatus[] | null,
+    page: PageArgs,
+  ): Promise<(Connection<Bill> | Error)[]> {
+    const principal = this.#actor.principal;
+    const request = pageRequest(page, ISSUED_CURSOR);
+    const query: BillQuery = { status: status ? [...status] : null };
+    const readable = patientIds.filter(
+      (patientId) => hasAnyRole(principal, BILLING_STAFF) || principal?.patientId === patientId,
+    );
+    const repository = new BillRepository(this.#em);
+    const rows = Map.groupBy(await repository.pagesPerPatient(readable, query, request), (bill) => bill.patientId);
+    const count = countsPerParent(readable, (ids) => repository.countPerPatient(ids, query));
+    return patientIds.map((patientId) =>
+      readable.includes(patientId)
+        ? toConnection(
+            rows.get(patientId) ?? [],
+            request,
+            (bill) => [bill.issuedAt.toISOString(), bill.id],
+            () => count(patientId),
+          )
+        : new ForbiddenError("You may not read another patient's bills."),
+    );
   }
 
   /**
