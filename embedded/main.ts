@@ -7,13 +7,14 @@ import { loadConfig } from '../platform/config.ts';
 import { startTracingFromEnv } from '../platform/observability/tracing.ts';
 import { runProcess } from '../platform/process.ts';
 import { embeddedEnvSchema } from './config.ts';
-import { startGraph } from './graph.ts';
 
 await runProcess(async () => {
   const startedAt = performance.now();
   const env = loadConfig(embeddedEnvSchema, process.env);
   // Before the graph, so that every span of every component goes through it (one process, one tracer).
   const tracing = startTracingFromEnv(env, 'hms');
+  // Loaded once tracing is registered: `@apollo/gateway` binds its tracer when it loads.
+  const { startGraph } = await import('./graph.ts');
   const graph = await startGraph({ env });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const storage = env.DATABASE_URL ? 'PostgreSQL' : `embedded PostgreSQL in ${env.HMS_DATA_DIR}`;

@@ -10,7 +10,6 @@ import { startTracingFromEnv } from '../platform/observability/tracing.ts';
 import { createTransport, runProcess } from '../platform/process.ts';
 import { SUPERGRAPH_PATH } from '../schema/catalog.ts';
 import { gatewayEnvSchema, gatewayProtection } from './config.ts';
-import { createGateway } from './gateway.ts';
 import { playgroundEnabled } from './playground/playground.config.ts';
 
 await runProcess(async () => {
@@ -22,6 +21,8 @@ await runProcess(async () => {
   });
   const protection = gatewayProtection(env);
   const tracing = startTracingFromEnv(env, 'hms-gateway');
+  // Loaded once tracing is registered: `@apollo/gateway` binds its tracer when it loads.
+  const { createGateway } = await import('./gateway.ts');
   const transport = createTransport(env, logger, 'gateway');
   if (transport.kind === 'in-process') {
     logger.warn(

@@ -8,7 +8,8 @@
  * `@opentelemetry/api`.
  *
  * `startTracing` registers the tracer provider, the context manager (AsyncLocalStorage) and the propagator once per
- * process. Spans are exported over OTLP/HTTP (JSON) only when an endpoint is configured; otherwise ids are still
+ * process, before the gateway module is loaded: `@apollo/gateway` (with its own copy of `@opentelemetry/api`)
+ * binds its tracer when it loads, and one bound before registration stays a no-op. Spans are exported over OTLP/HTTP (JSON) only when an endpoint is configured; otherwise ids are still
  * made and propagated (and logged as `traceId`), but spans are not recorded at all: the cost is a few ids per request.
  * Without `startTracing` (unit and most end-to-end tests) the API is a no-op and nothing is propagated.
  */
@@ -222,10 +223,10 @@ export function annotateActiveSpan(attributes: Attributes): void {
 }
 
 /** The trace context an event carries: `traceparent` and, when there is one, `tracestate`. */
-export interface EventTraceContext {
+export type EventTraceContext = {
   traceparent?: string;
   tracestate?: string;
-}
+};
 
 /**
  * The trace context of an event recorded now, on `topic`: a `PRODUCER` span `create <topic>` (child of the active
