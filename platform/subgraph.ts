@@ -152,7 +152,7 @@ export function defineSubgraph<Context extends RequestContext>(
       migrations: definition.migrations,
       logger: log,
     });
-    const relay = new OutboxRelay({ orm, transport: deps.transport, logger: log });
+    const relay = new OutboxRelay({ orm, transport: deps.transport, logger: log, service: definition.name });
     runtime = { orm, relay, deps };
     const ready = runtime;
 
@@ -162,7 +162,7 @@ export function defineSubgraph<Context extends RequestContext>(
 
     await definition.onStart?.(ready);
     consumers = (definition.consumers?.(ready) ?? []).map((options) =>
-      createConsumer({ ...options, orm, transport: deps.transport, logger: log }),
+      createConsumer({ ...options, orm, transport: deps.transport, logger: log, service: definition.name }),
     );
     for (const consumer of consumers) await consumer.start();
     workers = definition.workers?.(ready) ?? [];
