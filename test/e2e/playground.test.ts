@@ -69,7 +69,7 @@ afterAll(async () => {
   await context?.close();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await graph?.stop();
-});
+}, BROWSER_TEST_TIMEOUT_MS);
 
 /** The text of GraphiQL's result pane (a read-only Monaco editor, which renders only its visible lines). */
 const resultText = (page: Page): Promise<string> => page.locator('.graphiql-response .view-lines').innerText();
@@ -90,82 +90,93 @@ describe('the playground', () => {
     'signs a receptionist in, runs a query, receives a subscription event, and loads nothing from elsewhere',
     async () => {
       const page = await context!.newPage();
-      const requested: string[] = [];
-      const problems: string[] = [];
-      page.on('request', (request) => requested.push(request.url()));
-      page.on('websocket', (socket) => requested.push(socket.url()));
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
-      });
+      try {
+        const requested: string[] = [];
+        const problems: string[] = [];
+        page.on('request', (request) => requested.push(request.url()));
+        page.on('websocket', (socket) => requested.push(socket.url()));
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        page.on('console', (message) => {
+          if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+        });
 
-      await page.goto(`${origin}/playground`, { waitUntil: 'load' });
-      await page.locator('.graphiql-container').first().waitFor();
-      // The schema arrived by introspection: the documentation explorer can open it.
-      await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').waitFor();
+        await page.goto(`${origin}/playground`, { waitUntil: 'load' });
+        await page.locator('.graphiql-container').first().waitFor();
+        // The client schema arrived by introspection: the documentation explorer shows its subscription root.
+        const docs = page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+        await docs.click();
+        await page.locator('.graphiql-doc-explorer').getByText('Subscription', { exact: true }).waitFor();
+        await page.locator('.graphiql-sidebar button[aria-label="Hide Documentation Explorer"]').click();
 
-      // Sign in with the panel above GraphiQL.
-      await page.getByLabel('Email').fill(reception.email);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('#hms-user').filter({ hasText: reception.email }).waitFor();
-      expect(await page.locator('#hms-user').innerText()).toBe(`${reception.email} (RECEPTION)`);
-      // The token is in this tab's session storage only; nothing of the credentials reached the address.
-      const stored = await page.evaluate(() => ({
-        session: sessionStorage.getItem('hms.playground.session'),
-        local: JSON.stringify({ ...localStorage }),
-      }));
-      expect(JSON.parse(stored.session!)).toMatchObject({
-        accessToken: expect.any(String),
-        user: { roles: ['RECEPTION'] },
-      });
-      expect(stored.local).not.toContain(JSON.parse(stored.session!).accessToken);
-      expect(page.url()).not.toContain(encodeURIComponent(reception.email));
+        // Sign in with the panel above GraphiQL.
+        await page.getByLabel('Email').fill(reception.email);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        const status = page.locator('#hms-session-status');
+        await status.filter({ hasText: /^(Signed in|Sign-in refused)/ }).waitFor();
+        expect(await status.innerText()).toBe('Signed in: every operation now carries your access token.');
+        expect(await page.locator('#hms-user').innerText()).toBe(`${reception.email} (RECEPTION)`);
+        // The token is in this tab's session storage only; nothing of the credentials reached the address.
+        const stored = await page.evaluate(() => ({
+          session: sessionStorage.getItem('hms.playground.session'),
+          local: JSON.stringify({ ...localStorage }),
+        }));
+        expect(JSON.parse(stored.session!)).toMatchObject({
+          accessToken: expect.any(String),
+          user: { roles: ['RECEPTION'] },
+        });
+        expect(stored.local).not.toContain(JSON.parse(stored.session!).accessToken);
+        expect(page.url()).not.toContain(encodeURIComponent(reception.email));
 
-      // The welcome tab's query, run as the receptionist: the token went with it.
-      await page.locator('.graphiql-execute-button').click();
-      await untilResultShows(page, reception.email);
-      expect(await resultText(page)).toContain('RECEPTION');
+        // The welcome tab's query, run as the receptionist: the token went with it.
+        await page.locator('.graphiql-execute-button').click();
+        await untilResultShows(page, reception.email);
+        expect(await resultText(page)).toContain('RECEPTION');
 
-      // Open the reception example of live appointment updates (a new tab) and start it.
-      await page.locator('#hms-examples').selectOption({ label: 'Live: every appointment' });
-      await page.waitForURL(/[?&]query=/);
-      await page.locator('.graphiql-container').first().waitFor();
-      await page.locator('#hms-user').filter({ hasText: reception.email }).waitFor();
-      await page.locator('.graphiql-editor .view-lines').filter({ hasText: 'subscription FrontDeskUpdates' }).waitFor();
-      await page.locator('.graphiql-execute-button').click();
-      await eventually(async () => graph.gateway.realtime.subscriptions >= 1, PAGE_TIMEOUT_MS);
+        // Open the reception example of live appointment updates (a new tab) and start it.
+        await page.locator('#hms-examples').selectOption({ label: 'Live: every appointment' });
+        await page.waitForURL(/[?&]query=/);
+        await page.locator('.graphiql-container').first().waitFor();
+        await page.locator('#hms-user').filter({ hasText: reception.email }).waitFor();
+        await page
+          .locator('.graphiql-editor .view-lines')
+          .filter({ hasText: 'subscription FrontDeskUpdates' })
+          .waitFor();
+        await page.locator('.graphiql-execute-button').click();
+        await eventually(async () => graph.gateway.realtime.subscriptions >= 1, PAGE_TIMEOUT_MS);
 
-      // A booking made by the test's own client reaches the page over the subscription.
-      const booked = await reception.client.data<{ bookAppointment: { id: string } }>(BOOK, {
-        input: { ...booking, startsAt: slotAt(3, 10) },
-      });
-      await untilResultShows(page, booked.bookAppointment.id);
-      expect(await resultText(page)).toContain('BOOKED');
+        // A booking made by the test's own client reaches the page over the subscription.
+        const booked = await reception.client.data<{ bookAppointment: { id: string } }>(BOOK, {
+          input: { ...booking, startsAt: slotAt(3, 10) },
+        });
+        await untilResultShows(page, booked.bookAppointment.id);
+        expect(await resultText(page)).toContain('BOOKED');
 
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      const png = readFileSync(SCREENSHOT);
-      expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-      expect(png.readUInt32BE(16)).toBe(1440); // IHDR width
-      expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+        const png = readFileSync(SCREENSHOT);
+        expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+        expect(png.readUInt32BE(16)).toBe(1440); // IHDR width
+        expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
 
-      // Every request went to the gateway itself; `data:` and `blob:` URLs are the page's own inlined assets.
-      expect(requested.length).toBeGreaterThan(3);
-      const elsewhere = requested.filter((url) => {
-        const { protocol, host } = new URL(url);
-        if (protocol === 'data:' || protocol === 'blob:') return false;
-        return host !== new URL(origin).host || !['http:', 'ws:'].includes(protocol);
-      });
-      expect(elsewhere).toEqual([]);
-      expect(requested.some((url) => url.startsWith(`ws://${new URL(origin).host}/graphql`))).toBe(true);
-      expect(problems).toEqual([]);
+        // Every request went to the gateway itself; `data:` and `blob:` URLs are the page's own inlined assets.
+        expect(requested.length).toBeGreaterThan(3);
+        const elsewhere = requested.filter((url) => {
+          const { protocol, host } = new URL(url);
+          if (protocol === 'data:' || protocol === 'blob:') return false;
+          return host !== new URL(origin).host || !['http:', 'ws:'].includes(protocol);
+        });
+        expect(elsewhere).toEqual([]);
+        expect(requested.some((url) => url.startsWith(`ws://${new URL(origin).host}/graphql`))).toBe(true);
+        expect(problems).toEqual([]);
 
-      // Signing out forgets the session.
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByRole('button', { name: 'Sign in' }).waitFor();
-      expect(await page.evaluate(() => sessionStorage.getItem('hms.playground.session'))).toBeNull();
-      await page.close();
+        // Signing out forgets the session.
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        expect(await page.evaluate(() => sessionStorage.getItem('hms.playground.session'))).toBeNull();
+      } finally {
+        await page.close();
+      }
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
