@@ -44,6 +44,8 @@ export interface Graph {
   gatewayReplica(events: EventTransport, protection?: Partial<GatewayProtection>): Gateway;
   /** The parsed environment the graph runs with. */
   env: EmbeddedEnv;
+  /** Whether the gateway serves the playground at `/playground`. */
+  playground: boolean;
   subgraphs: readonly Subgraph[];
   /** Each subgraph's GraphQL endpoint, by name. */
   subgraphUrls: Record<string, string>;
@@ -156,6 +158,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     gateway,
     gatewayReplica: gatewayOn,
     env,
+    playground,
     subgraphs: started,
     subgraphUrls,
     transport,

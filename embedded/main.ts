@@ -19,7 +19,10 @@ await runProcess(async () => {
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   const storage = env.DATABASE_URL ? 'PostgreSQL' : `embedded PostgreSQL in ${env.HMS_DATA_DIR}`;
   const events = env.KAFKA_BROKERS ? 'Kafka' : 'in-process events';
-  console.log(`\n  HMS Supergraph ready in ${seconds}s at ${graph.url} (${storage}, ${events}). Ctrl-C stops it.\n`);
+  const playground = graph.playground ? `\n  Playground: ${graph.url.replace(/\/graphql$/, '/playground')}` : '';
+  console.log(
+    `\n  HMS Supergraph ready in ${seconds}s at ${graph.url} (${storage}, ${events}). Ctrl-C stops it.${playground}\n`,
+  );
   return {
     logger: graph.logger,
     stop: async () => {

@@ -39,6 +39,17 @@ describe('playgroundEnabled', () => {
     }
   });
 
+  it('is off with trusted documents, and refused there when asked for', () => {
+    expect(
+      playgroundEnabled(parse({ NODE_ENV: 'development', HMS_GATEWAY_TRUSTED_DOCUMENTS: '/etc/manifest.json' })),
+    ).toBe(false);
+    expect(() =>
+      playgroundEnabled(
+        parse({ NODE_ENV: 'development', HMS_GATEWAY_PLAYGROUND: 'true', HMS_GATEWAY_TRUSTED_DOCUMENTS: '/m.json' }),
+      ),
+    ).toThrow(/HMS_GATEWAY_TRUSTED_DOCUMENTS only listed operations run/);
+  });
+
   it('rejects a value that is not a boolean', () => {
     expect(() => parse({ NODE_ENV: 'development', HMS_GATEWAY_PLAYGROUND: 'yes' })).toThrow(/HMS_GATEWAY_PLAYGROUND/);
   });

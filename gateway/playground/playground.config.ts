@@ -5,6 +5,7 @@ export interface PlaygroundEnv {
   NODE_ENV: string;
   HMS_GATEWAY_PLAYGROUND?: boolean | undefined;
   HMS_GATEWAY_INTROSPECTION?: boolean | undefined;
+  HMS_GATEWAY_TRUSTED_DOCUMENTS?: string | undefined;
 }
 
 /**
@@ -14,7 +15,10 @@ export interface PlaygroundEnv {
  * `HMS_GATEWAY_PLAYGROUND=true` is refused rather than served as a page that cannot show the schema, and an unset one
  * means off.
  *
- * @throws ConfigError for `HMS_GATEWAY_PLAYGROUND=true` with introspection off.
+ * With trusted documents (`HMS_GATEWAY_TRUSTED_DOCUMENTS`) only listed operations run, so the playground could run
+ * nothing it is given: it is off, and asking for it is refused likewise.
+ *
+ * @throws ConfigError for `HMS_GATEWAY_PLAYGROUND=true` with introspection off or with trusted documents.
  */
 export function playgroundEnabled(env: PlaygroundEnv): boolean {
   const introspection = env.HMS_GATEWAY_INTROSPECTION ?? env.NODE_ENV !== 'production';
@@ -24,5 +28,11 @@ export function playgroundEnabled(env: PlaygroundEnv): boolean {
         'or leave HMS_GATEWAY_PLAYGROUND unset',
     ]);
   }
-  return env.HMS_GATEWAY_PLAYGROUND ?? introspection;
+  if (env.HMS_GATEWAY_PLAYGROUND && env.HMS_GATEWAY_TRUSTED_DOCUMENTS) {
+    throw new ConfigError([
+      'HMS_GATEWAY_PLAYGROUND: with HMS_GATEWAY_TRUSTED_DOCUMENTS only listed operations run, so the playground ' +
+        'cannot work; leave HMS_GATEWAY_PLAYGROUND unset',
+    ]);
+  }
+  return env.HMS_GATEWAY_PLAYGROUND ?? (introspection && !env.HMS_GATEWAY_TRUSTED_DOCUMENTS);
 }
