@@ -2,6 +2,7 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { escapeLike } from '../../platform/db/sql.ts';
+import { pagesPerParent } from '../../platform/graphql/loaders.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { Department } from './department.entity.ts';
 import { Doctor, DoctorIdentifier } from './doctor.entity.ts';
@@ -61,6 +62,28 @@ export class DoctorRepository {
 
   count(filter: DoctorFilter): Promise<number> {
     return this.#em.count(Doctor, this.#condition(filter));
+  }
+
+  /**
+   * The page by (family name, given name, id) of each of many departments' doctors, in one statement: a lateral
+   * subquery per department on `doctor_department_name_idx`.
+   */
+  pagesPerDepartment(departmentIds: readonly string[], page: PageRequest): Promise<Doctor[]> {
+    const qb = this.#em.createQueryBuilder(Doctor, 'd').select('*').where('d.department_id = parent.id');
+    if (page.after) qb.andWhere('(d.family_name, d.given_name, d.id) > (?, ?, ?)', page.after);
+    qb.orderBy({ familyName: 'asc', givenName: 'asc', id: 'asc' }).limit(page.limit + 1);
+    return pagesPerParent(this.#em, Doctor, departmentIds, qb);
+  }
+
+  /** How many doctors each of many departments has, in one grouped statement (departments without any are absent). */
+  async countPerDepartment(departmentIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.#em
+      .createQueryBuilder(Doctor, 'd')
+      .select([raw('d.department_id as parent_id'), raw('count(*) as total')])
+      .where({ department: { $in: [...departmentIds] } })
+      .groupBy('d.department')
+      .execute<{ parent_id: string; total: string | number }[]>('all', false);
+    return new Map(rows.map((row) => [row.parent_id, Number(row.total)]));
   }
 
   #condition(filter: DoctorFilter): object {

@@ -8,6 +8,7 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
+import { countsPerParent } from '../../platform/graphql/loaders.ts';
 import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
 import { Department } from './department.entity.ts';
 import { Doctor, DoctorIdentifier } from './doctor.entity.ts';
@@ -84,6 +85,30 @@ export class DoctorService {
       request,
       (doctor) => [doctor.familyName, doctor.givenName, doctor.id],
       () => repository.count(filter),
+    );
+  }
+
+  /**
+   * `Department.doctors` of many departments at once (every department of `departments`): each one's page by name as
+   * `list` reads it, in one statement for all of them, their counts in one more when asked.
+   *
+   * @returns one connection per department id, in order. @throws BadUserInputError for bad paging arguments.
+   */
+  async listOfDepartments(departmentIds: readonly string[], page: PageArgs): Promise<Connection<Doctor>[]> {
+    const request = pageRequest(page, NAME_CURSOR);
+    const repository = new DoctorRepository(this.#em);
+    const rows = Map.groupBy(
+      await repository.pagesPerDepartment(departmentIds, request),
+      (doctor) => doctor.department.id,
+    );
+    const count = countsPerParent(departmentIds, (ids) => repository.countPerDepartment(ids));
+    return departmentIds.map((departmentId) =>
+      toConnection(
+        rows.get(departmentId) ?? [],
+        request,
+        (doctor) => [doctor.familyName, doctor.givenName, doctor.id],
+        () => count(departmentId),
+      ),
     );
   }
 

@@ -22,6 +22,8 @@ export interface ClinicalAccessDependencies {
   isPatientOfCaller: (patientId: string) => Promise<boolean>;
 }
 
+const readRefusal = () => new ForbiddenError("You may not read this patient's prescriptions or medical record.");
+
 /** The clinical access rules of SPEC §2 for one request's caller. */
 export class ClinicalAccess {
   readonly #actor: Actor;
@@ -41,9 +43,18 @@ export class ClinicalAccess {
 
   /** @throws ForbiddenError unless the caller may read the clinical data of `patientId`. */
   async authorizeRead(patientId: string): Promise<void> {
-    if (!(await this.mayRead(patientId))) {
-      throw new ForbiddenError("You may not read this patient's prescriptions or medical record.");
-    }
+    if (!(await this.mayRead(patientId))) throw readRefusal();
+  }
+
+  /**
+   * The patients of `patientIds` whose clinical data the caller may not read, each with the ForbiddenError
+   * `authorizeRead` would throw; the care relationships of all of them are looked up in one query.
+   */
+  async refusals(patientIds: readonly string[]): Promise<Map<string, ForbiddenError>> {
+    const allowed = await Promise.all(patientIds.map((patientId) => this.mayRead(patientId)));
+    return new Map(
+      patientIds.flatMap((patientId, index) => (allowed[index] ? [] : [[patientId, readRefusal()] as const])),
+    );
   }
 
   /** `record`, or null, once the caller is authorized to read it. @throws ForbiddenError */

@@ -1,14 +1,16 @@
 /** Queries of medical record entries, named by intent. Entries are only ever inserted, never updated. */
+import { raw } from '@mikro-orm/core';
+import type { QueryBuilder } from '@mikro-orm/sql';
 import type { EntityManager } from '../../platform/db/orm.ts';
+import { pagesPerParent } from '../../platform/graphql/loaders.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { MedicalRecordEntry } from './medical-record.entity.ts';
 import type { MedicalRecordKind } from './medical-record.rules.ts';
 import { identifierKey, type CodeSystem } from './prescription.rules.ts';
 import { sortedByIdentifier } from './prescription.repository.ts';
 
-/** Which entries of a patient's record a list shows; effective times are instants, [from, to). */
-export interface RecordQuery {
-  patientId: string;
+/** Which entries of each patient's record a list shows; effective times are instants, [from, to). */
+export interface RecordFilter {
   kinds: readonly MedicalRecordKind[] | null;
   effectiveFrom: Date | null;
   effectiveTo: Date | null;
@@ -36,6 +38,15 @@ export interface ImportedEntryRow {
 const HAS_SUCCESSOR =
   'exists (select 1 from "prescriptions"."medical_record_entry" as "successor" where "successor"."supersedes_id" = "e"."id")';
 
+/** Stands for "the patient of each lateral subquery" (`pagesPerParent`) where a query names its patients. */
+const EACH_PARENT = Symbol('each parent');
+
+/** Newest effective first by (effective at, id), after the cursor, `limit + 1` rows (to tell a next page). */
+function inPageOrder(qb: QueryBuilder<MedicalRecordEntry, 'e'>, page: PageRequest): void {
+  if (page.after) qb.andWhere('(e.effective_at, e.id) < (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
+  qb.orderBy({ effectiveAt: 'desc', id: 'desc' }).limit(page.limit + 1);
+}
+
 /** Medical record entries, on one entity manager. */
 export class MedicalRecordRepository {
   readonly #em: EntityManager;
@@ -62,26 +73,39 @@ export class MedicalRecordRepository {
     return (await this.#em.count(MedicalRecordEntry, { supersedesId: id })) > 0;
   }
 
-  /** One page of a patient's record, newest effective first by (effective at, id), reading `limit + 1` rows. */
-  page(query: RecordQuery, page: PageRequest): Promise<MedicalRecordEntry[]> {
-    const qb = this.#query(query).select('*');
-    if (page.after) qb.andWhere('(e.effective_at, e.id) < (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
-    return qb
-      .orderBy({ effectiveAt: 'desc', id: 'desc' })
-      .limit(page.limit + 1)
-      .getResultList();
+  /**
+   * The page of each of many patients' records, newest effective first by (effective at, id), reading `limit + 1`
+   * rows each, in one statement: a lateral subquery per patient on `medical_record_entry_patient_effective_idx`, read
+   * backwards.
+   */
+  pagesOfPatients(
+    patientIds: readonly string[],
+    filter: RecordFilter,
+    page: PageRequest,
+  ): Promise<MedicalRecordEntry[]> {
+    const qb = this.#query(EACH_PARENT, filter);
+    inPageOrder(qb, page);
+    return pagesPerParent(this.#em, MedicalRecordEntry, patientIds, qb.select('*'));
   }
 
-  count(query: RecordQuery): Promise<number> {
-    return this.#query(query).getCount();
+  /** How many entries matching `filter` each of many patients has, in one grouped statement. */
+  async countPerPatient(patientIds: readonly string[], filter: RecordFilter): Promise<Map<string, number>> {
+    const rows = await this.#query(patientIds, filter)
+      .select([raw('e.patient_id as parent_id'), raw('count(*) as total')])
+      .groupBy('e.patientId')
+      .execute<{ parent_id: string; total: string | number }[]>('all', false);
+    return new Map(rows.map((row) => [row.parent_id, Number(row.total)]));
   }
 
-  #query(query: RecordQuery) {
-    const qb = this.#em.createQueryBuilder(MedicalRecordEntry, 'e').where({ patientId: query.patientId });
-    if (query.kinds?.length) qb.andWhere({ kind: { $in: [...query.kinds] } });
-    if (query.effectiveFrom) qb.andWhere({ effectiveAt: { $gte: query.effectiveFrom } });
-    if (query.effectiveTo) qb.andWhere({ effectiveAt: { $lt: query.effectiveTo } });
-    if (!query.includeSuperseded) qb.andWhere(`not ${HAS_SUCCESSOR}`);
+  /** Entries (aliased `e`) of these patients, or of each `parent` of `pagesPerParent`, matching `filter`. */
+  #query(patients: readonly string[] | typeof EACH_PARENT, filter: RecordFilter) {
+    const qb = this.#em.createQueryBuilder(MedicalRecordEntry, 'e');
+    if (patients === EACH_PARENT) qb.where('e.patient_id = parent.id');
+    else qb.where({ patientId: { $in: [...patients] } });
+    if (filter.kinds?.length) qb.andWhere({ kind: { $in: [...filter.kinds] } });
+    if (filter.effectiveFrom) qb.andWhere({ effectiveAt: { $gte: filter.effectiveFrom } });
+    if (filter.effectiveTo) qb.andWhere({ effectiveAt: { $lt: filter.effectiveTo } });
+    if (!filter.includeSuperseded) qb.andWhere(`not ${HAS_SUCCESSOR}`);
     return qb;
   }
 

@@ -9,7 +9,14 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
-import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
+import { countsPerParent } from '../../platform/graphql/loaders.ts';
+import {
+  pageRequest,
+  toConnection,
+  type Connection,
+  type PageArgs,
+  type PageRequest,
+} from '../../platform/graphql/pagination.ts';
 import type { ClinicalAccess } from './clinical-access.service.ts';
 import { MedicalRecordEntry } from './medical-record.entity.ts';
 import type { AddMedicalRecordEntryInput, MedicalRecordFilter } from './medical-record.inputs.ts';
@@ -66,16 +73,44 @@ export class MedicalRecordService {
     filter: MedicalRecordFilter,
     page: PageArgs,
   ): Promise<Connection<MedicalRecordEntry>> {
-    await this.#access.authorizeRead(patientId);
-    const request = pageRequest(page, EFFECTIVE_CURSOR);
-    const query = { patientId, ...filter };
+    const [connection] = await this.listOfPatients([patientId], filter, page);
+    if (connection instanceof Error) throw connection;
+    return connection!;
+  }
+
+  /**
+   * `Patient.medicalRecords` of many patients at once (a page of patients), with one `filter`: each one's page as
+   * `listOfPatient` reads it, authorized per patient (the care relationships in one query), the readable ones' pages
+   * in one statement and their counts in one more when asked. A refusal comes before a bad `first` or `after`.
+   *
+   * @returns one connection per patient id, in order; in place of a patient the caller may not read, a
+   *   ForbiddenError, else a BadUserInputError for a bad `first` or `after`.
+   */
+  async listOfPatients(
+    patientIds: readonly string[],
+    filter: MedicalRecordFilter,
+    page: PageArgs,
+  ): Promise<(Connection<MedicalRecordEntry> | Error)[]> {
+    const refusals = await this.#access.refusals(patientIds);
+    let request: PageRequest;
+    try {
+      request = pageRequest(page, EFFECTIVE_CURSOR);
+    } catch (error) {
+      return patientIds.map((patientId) => refusals.get(patientId) ?? (error as Error));
+    }
+    const readable = patientIds.filter((patientId) => !refusals.has(patientId));
     const repository = new MedicalRecordRepository(this.#em);
-    const rows = await repository.page(query, request);
-    return toConnection(
-      rows,
-      request,
-      (entry) => [entry.effectiveAt.toISOString(), entry.id],
-      () => repository.count(query),
+    const rows = Map.groupBy(await repository.pagesOfPatients(readable, filter, request), (row) => row.patientId);
+    const count = countsPerParent(readable, (ids) => repository.countPerPatient(ids, filter));
+    return patientIds.map(
+      (patientId) =>
+        refusals.get(patientId) ??
+        toConnection(
+          rows.get(patientId) ?? [],
+          request,
+          (entry) => [entry.effectiveAt.toISOString(), entry.id],
+          () => count(patientId),
+        ),
     );
   }
 

@@ -9,7 +9,14 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.ts';
 import { emitEvent } from '../../platform/events/outbox.ts';
 import type { Actor } from '../../platform/graphql/context.ts';
-import { pageRequest, toConnection, type Connection, type PageArgs } from '../../platform/graphql/pagination.ts';
+import { countsPerParent } from '../../platform/graphql/loaders.ts';
+import {
+  pageRequest,
+  toConnection,
+  type Connection,
+  type PageArgs,
+  type PageRequest,
+} from '../../platform/graphql/pagination.ts';
 import type { ClinicalAccess } from './clinical-access.service.ts';
 import { MedicineRepository } from './medicine.repository.ts';
 import { Prescription, type AppointmentReplica } from './prescription.entity.ts';
@@ -83,15 +90,40 @@ export class PrescriptionService {
    *   `first` or `after`.
    */
   async listOfPatient(patientId: string, page: PageArgs): Promise<Connection<Prescription>> {
-    await this.#access.authorizeRead(patientId);
-    const request = pageRequest(page, ISSUED_CURSOR);
+    const [connection] = await this.listOfPatients([patientId], page);
+    if (connection instanceof Error) throw connection;
+    return connection!;
+  }
+
+  /**
+   * `Patient.prescriptions` of many patients at once (a page of patients): each one's page as `listOfPatient` reads
+   * it, authorized per patient (the care relationships in one query), the readable ones' pages in one statement and
+   * their counts in one more when asked. A refusal comes before a bad `first` or `after`, as in `listOfPatient`.
+   *
+   * @returns one connection per patient id, in order; in place of a patient the caller may not read, a
+   *   ForbiddenError, else a BadUserInputError for a bad `first` or `after`.
+   */
+  async listOfPatients(patientIds: readonly string[], page: PageArgs): Promise<(Connection<Prescription> | Error)[]> {
+    const refusals = await this.#access.refusals(patientIds);
+    let request: PageRequest;
+    try {
+      request = pageRequest(page, ISSUED_CURSOR);
+    } catch (error) {
+      return patientIds.map((patientId) => refusals.get(patientId) ?? (error as Error));
+    }
+    const readable = patientIds.filter((patientId) => !refusals.has(patientId));
     const repository = new PrescriptionRepository(this.#em);
-    const rows = await repository.pageOfPatient(patientId, request);
-    return toConnection(
-      rows,
-      request,
-      (prescription) => [prescription.issuedAt.toISOString(), prescription.id],
-      () => repository.countOfPatient(patientId),
+    const rows = Map.groupBy(await repository.pagesOfPatients(readable, request), (row) => row.patientId);
+    const count = countsPerParent(readable, (ids) => repository.countPerPatient(ids));
+    return patientIds.map(
+      (patientId) =>
+        refusals.get(patientId) ??
+        toConnection(
+          rows.get(patientId) ?? [],
+          request,
+          (prescription) => [prescription.issuedAt.toISOString(), prescription.id],
+          () => count(patientId),
+        ),
     );
   }
 

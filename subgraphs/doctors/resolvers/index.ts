@@ -1,7 +1,10 @@
 /** Resolvers of the doctors subgraph: parse the input, call the service, shape the result. */
+import { loaderPerParent, requestLoader } from '../../../platform/graphql/loaders.ts';
+import { pageArgs, type Connection, type PageArgs } from '../../../platform/graphql/pagination.ts';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { identifierLookupSchema, idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Doctor } from '../doctor.entity.ts';
 import {
   createDepartmentInput,
   createDoctorInput,
@@ -37,8 +40,14 @@ export const resolvers: Resolvers = {
   },
   Department: {
     __resolveReference: (reference, { loaders }) => loaders.departmentById.load(reference.id),
-    doctors: (department, args, { doctors }) =>
-      doctors.list({ departmentId: department.id }, { first: args.first ?? null, after: args.after ?? null }),
+    // Through the request's loader: the departments of a page read all their doctors in one statement.
+    doctors: (department, args, context) =>
+      requestLoader(context, 'doctors.departmentId', () =>
+        loaderPerParent<PageArgs, Connection<Doctor>>(
+          (departmentIds, page) => context.doctors.listOfDepartments(departmentIds, page),
+          (page) => JSON.stringify(page),
+        ),
+      ).load({ parentId: department.id, args: pageArgs(args) }),
   },
   Doctor: {
     __resolveReference: (reference, { loaders }) => loaders.doctorById.load(reference.id),

@@ -3,15 +3,19 @@
  * object (prescription, record entry) reaches the client only through a service that authorized it; loaders only
  * batch the reads.
  */
-import { pageArgs } from '../../../platform/graphql/pagination.ts';
+import { loaderPerParent, requestLoader } from '../../../platform/graphql/loaders.ts';
+import { pageArgs, type Connection, type PageArgs } from '../../../platform/graphql/pagination.ts';
 import { scalarResolvers } from '../../../platform/graphql/scalars.ts';
 import { idSchema, parseInput } from '../../../platform/validation.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { MedicalRecordEntry } from '../medical-record.entity.ts';
 import {
   addMedicalRecordEntryInput,
   importMedicalRecordEntriesInput,
   medicalRecordFilterInput,
+  type MedicalRecordFilter,
 } from '../medical-record.inputs.ts';
+import type { Prescription } from '../prescription.entity.ts';
 import {
   createMedicineInput,
   importPrescriptionsInput,
@@ -22,6 +26,12 @@ import {
   updateMedicineInput,
 } from '../prescription.inputs.ts';
 import { sourceIdentifierOf, type CodeSystem } from '../prescription.rules.ts';
+
+/** The arguments of `Patient.medicalRecords`, parsed. */
+interface RecordsArgs {
+  filter: MedicalRecordFilter;
+  page: PageArgs;
+}
 
 /** A reference's id when it is one the graph could have issued, else null (nothing has it). */
 const referenceId = (reference: { id: string }): string | null =>
@@ -112,13 +122,25 @@ export const resolvers: Resolvers = {
     code: (medicine) => codingOf(medicine.codeSystem, medicine.code, medicine.codeDisplay),
   },
   Patient: {
-    prescriptions: (patient, args, { prescriptions }) => prescriptions.listOfPatient(patient.id, pageArgs(args)),
-    medicalRecords: (patient, args, { records }) =>
-      records.listOfPatient(
-        patient.id,
-        parseInput(medicalRecordFilterInput, args.filter ?? {}, 'filter'),
-        pageArgs(args),
-      ),
+    // Through the request's loaders: a page of patients reads all their prescriptions (and records) in one statement,
+    // each patient authorized on its own (a FORBIDDEN fails only that patient's field).
+    prescriptions: (patient, args, context) =>
+      requestLoader(context, 'prescriptions.patientId', () =>
+        loaderPerParent<PageArgs, Connection<Prescription>>(
+          (patientIds, page) => context.prescriptions.listOfPatients(patientIds, page),
+          (page) => JSON.stringify(page),
+        ),
+      ).load({ parentId: patient.id, args: pageArgs(args) }),
+    medicalRecords: (patient, args, context) =>
+      requestLoader(context, 'medicalRecords.patientId', () =>
+        loaderPerParent<RecordsArgs, Connection<MedicalRecordEntry>>(
+          (patientIds, { filter, page }) => context.records.listOfPatients(patientIds, filter, page),
+          (key) => JSON.stringify(key),
+        ),
+      ).load({
+        parentId: patient.id,
+        args: { filter: parseInput(medicalRecordFilterInput, args.filter ?? {}, 'filter'), page: pageArgs(args) },
+      }),
   },
   Appointment: {
     prescriptions: async (appointment, _args, { prescriptions, loaders }) => {
