@@ -19,7 +19,7 @@ export const Appointment = defineEntity({
     patientId: p.uuid(),
     doctorId: p.uuid(),
     departmentId: p.uuid(),
-    startsAt: p.datetime().index('appointment_starts_at_idx'),
+    startsAt: p.datetime(),
     endsAt: p.datetime(),
     status: p.enum(APPOINTMENT_STATUSES),
     reason: p.text().nullable(),
@@ -43,6 +43,8 @@ export const Appointment = defineEntity({
   checks: [{ name: 'appointment_time_check', expression: '"ends_at" > "starts_at"' }],
   uniques: [{ name: 'appointment_source_key', properties: ['sourceSystem', 'sourceValue'] }],
   indexes: [
+    // `appointments` without a patient or doctor: every appointment by (start, id), the keyset of the list.
+    { name: 'appointment_starts_at_idx', properties: ['startsAt', 'id'] },
     { name: 'appointment_patient_starts_idx', properties: ['patientId', 'startsAt', 'id'] },
     { name: 'appointment_doctor_starts_idx', properties: ['doctorId', 'startsAt', 'id'] },
   ],

@@ -27,7 +27,7 @@ export const Doctor = defineEntity({
   properties: {
     givenName: p.string().length(100),
     familyName: p.string().length(100),
-    department: () => p.manyToOne(Department).index('doctor_department_idx'),
+    department: () => p.manyToOne(Department),
     specialization: p.string().length(100),
     /** Minor units of `feeCurrency`. */
     consultationFeeAmount: p.integer(),
@@ -43,7 +43,17 @@ export const Doctor = defineEntity({
     version: p.integer().version(),
   },
   indexes: [
+    // `doctors` by name (keyset on family name, given name, id), and `doctors(departmentId)` / `Department.doctors`
+    // in the same order within a department.
     { name: 'doctor_name_idx', properties: ['familyName', 'givenName', 'id'] },
+    { name: 'doctor_department_name_idx', properties: ['department', 'familyName', 'givenName', 'id'] },
+    // `doctors(search)`: part of a given or family name, `ilike '%…%'` on either column (pg_trgm).
+    {
+      name: 'doctor_name_trgm_idx',
+      expression:
+        `create index "doctor_name_trgm_idx" on "doctors"."doctor" ` +
+        `using gin ("given_name" gin_trgm_ops, "family_name" gin_trgm_ops)`,
+    },
     {
       name: 'doctor_specialization_idx',
       expression: `create index "doctor_specialization_idx" on "doctors"."doctor" (lower("specialization"))`,

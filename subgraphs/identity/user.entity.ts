@@ -23,6 +23,13 @@ export const User = defineEntity({
     disabledAt: p.datetime().nullable(),
     version: p.integer().version(),
   },
+  indexes: [
+    // `users(search)`: part of an email, `like '%…%'` (pg_trgm); the list's order is the unique email index.
+    {
+      name: 'user_account_email_trgm_idx',
+      expression: `create index "user_account_email_trgm_idx" on "identity"."user_account" using gin ("email" gin_trgm_ops)`,
+    },
+  ],
 });
 export type User = InferEntity<typeof User>;
 

@@ -76,8 +76,14 @@ export const Notification = defineEntity({
     },
   ],
   indexes: [
-    // The feed: a recipient's notifications of one channel, newest first (keyset on created at, id).
-    { name: 'notification_recipient_idx', properties: ['recipientId', 'channel', 'createdAt', 'id'] },
+    // The feed (`myNotifications`, in-app only): each of the caller's identities' notifications, newest first (keyset
+    // on created at, id), read backwards in one lateral subquery per identity (`NotificationRepository.page`).
+    {
+      name: 'notification_feed_idx',
+      expression:
+        `create index "notification_feed_idx" on "notifications"."notification" ` +
+        `("audience", "recipient_id", "created_at", "id") where "channel" = 'IN_APP'`,
+    },
     {
       // What the dispatcher claims: due pending rows, soonest first.
       name: 'notification_due_idx',

@@ -1,5 +1,5 @@
 /** Queries of notifications, named by intent: the feed, writing once per source, and the dispatcher's claims. */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, type EntityDictionary } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import type { PageRequest } from '../../platform/graphql/pagination.ts';
 import { Notification } from './notification.entity.ts';
@@ -33,14 +33,34 @@ export class NotificationRepository {
     return this.#em.findOne(Notification, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
-  /** One page of a feed, newest first by (created at, id), reading `limit + 1` rows. */
-  page(query: FeedQuery, page: PageRequest): Promise<Notification[]> {
-    const qb = this.#em.createQueryBuilder(Notification, 'n').select('*').where(this.#condition(query));
+  /**
+   * One page of a feed, newest first by (created at, id), reading `limit + 1` rows. The caller's identities are read
+   * each in a lateral subquery stopped at the page's size (a backward range scan of `notification_feed_idx` each),
+   * then merged: the page costs the same however long each identity's history is.
+   */
+  async page(query: FeedQuery, page: PageRequest): Promise<Notification[]> {
+    const qb = this.#em
+      .createQueryBuilder(Notification, 'n')
+      .select('*')
+      .where('n.audience = recipient.audience and n.recipient_id = recipient.id')
+      .andWhere({ channel: query.channel, ...(query.unreadOnly ? { readAt: null } : {}) });
     if (page.after) qb.andWhere('(n.created_at, n.id) < (?, ?)', [new Date(String(page.after[0])), page.after[1]]);
-    return qb
+    const onePage = qb
       .orderBy({ createdAt: 'desc', id: 'desc' })
       .limit(page.limit + 1)
-      .getResultList();
+      .toQuery();
+    const recipients = query.recipients.map(() => '(?, ?::uuid)').join(', ');
+    const rows = await this.#em.execute<EntityDictionary<Notification>[]>(
+      `select "page".* from (values ${recipients}) as "recipient"("audience", "id")
+         cross join lateral (${onePage.sql}) as "page"
+         order by "page"."created_at" desc, "page"."id" desc limit ?`,
+      [
+        ...query.recipients.flatMap(({ audience, recipientId }) => [audience, recipientId]),
+        ...onePage.params,
+        page.limit + 1,
+      ],
+    );
+    return rows.map((row) => this.#em.map(Notification, row));
   }
 
   count(query: FeedQuery): Promise<number> {

@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122035739_initial as M0 } from './Migration20261122035739_initial.ts';
 import { Migration20261122044332_lifecycle as M1 } from './Migration20261122044332_lifecycle.ts';
+import { Migration20261202060007_starts_at_id_index as M2 } from './Migration20261202060007_starts_at_id_index.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122035739_initial', class: M0 },
   { name: 'Migration20261122044332_lifecycle', class: M1 },
+  { name: 'Migration20261202060007_starts_at_id_index', class: M2 },
 ];

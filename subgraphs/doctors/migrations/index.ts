@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122035736_initial as M0 } from './Migration20261122035736_initial.ts';
 import { Migration20261122044258_availability as M1 } from './Migration20261122044258_availability.ts';
+import { Migration20261202055825_department_name_search_indexes as M2 } from './Migration20261202055825_department_name_search_indexes.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122035736_initial', class: M0 },
   { name: 'Migration20261122044258_availability', class: M1 },
+  { name: 'Migration20261202055825_department_name_search_indexes', class: M2 },
 ];

@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122035732_initial as M0 } from './Migration20261122035732_initial.ts';
 import { Migration20261122042745_sessions as M1 } from './Migration20261122042745_sessions.ts';
+import { Migration20261202055915_email_search_index as M2 } from './Migration20261202055915_email_search_index.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122035732_initial', class: M0 },
   { name: 'Migration20261122042745_sessions', class: M1 },
+  { name: 'Migration20261202055915_email_search_index', class: M2 },
 ];
