@@ -1,5 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkPlan, firstWeekday, plannedBooking, type BookingPlan } from './plan.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { mrnFromSequence } from '../../subgraphs/patients/patient.rules.ts';
+import { chunkRanges, generatedSlot, mrnSql, slotLayout, uuidV7Sql } from './generate.ts';
+import type { SubgraphFetch } from './gateway-process.ts';
+import { checkPlan, firstWeekday, plannedBooking, weekdayAfter, type BookingPlan } from './plan.ts';
+import {
+  answerDifferences,
+  overheadRatios,
+  readFigures,
+  requestsBySubgraph,
+  sharesOf,
+  type ReadFigures,
+} from './reads.ts';
+import { targetsOf, type BenchReport } from './report.ts';
 import { parsePgbench } from './postgres.ts';
 import type { RealtimeFigures } from './report.ts';
 import { realtimeProblems } from './report.ts';
@@ -100,12 +113,14 @@ describe('percentile (nearest rank)', () => {
     expect(summarise(latencies)).toEqual({
       count: 1000,
       p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
       p99: percentile(latencies, 99),
       mean: 500,
       max: 999.5,
     });
     expect(summarise(latencies).p99).toBe(989.5);
-    expect(summarise([])).toEqual({ count: 0, p50: NaN, p99: NaN, mean: NaN, max: NaN });
+    expect(summarise(latencies).p95).toBe(949.5);
+    expect(summarise([])).toEqual({ count: 0, p50: NaN, p95: NaN, p99: NaN, mean: NaN, max: NaN });
   });
 });
 
@@ -266,5 +281,204 @@ describe('realtimeProblems', () => {
     expect(realtimeProblems(figures((realtime) => void (realtime.confirmedInDatabase = 11)))).toEqual([
       'realtime: the database holds 11 CONFIRMED appointments of the part, the successful mutations say 12',
     ]);
+  });
+});
+
+describe('the generated history (generate.ts)', () => {
+  const clinic = { opensAt: 9 * 60, closesAt: 18 * 60, slotMinutes: 30 };
+  const now = new Date('2030-06-15T12:00:00Z');
+
+  it('splits a range into chunks that cover it exactly once', () => {
+    expect(chunkRanges(10, 35, 10)).toEqual([
+      [10, 20],
+      [20, 30],
+      [30, 35],
+    ]);
+    expect(chunkRanges(5, 5, 10)).toEqual([]);
+    expect(() => chunkRanges(5, 4, 10)).toThrow('bad range');
+    expect(() => chunkRanges(0, 4, 0)).toThrow('bad chunk size');
+  });
+
+  it('never gives a doctor or a patient two appointments at once, inside clinic hours, all before now', () => {
+    const doctors = 7;
+    const maxPatients = 500;
+    const perPatient = 5;
+    const layout = slotLayout({ maxPatients, doctors, appointmentsPerPatient: perPatient, clinic, now });
+    expect(layout.slotsPerDay).toBe(18);
+    const byDoctor = new Set<string>();
+    const byPatient = new Set<string>();
+    let latestEnd = 0;
+    for (let p = 0; p < maxPatients; p++) {
+      for (let r = 0; r < perPatient; r++) {
+        const { doctor, startsAt } = generatedSlot(p, r, layout, doctors, clinic);
+        expect(doctor).toBe(p % doctors);
+        const key = startsAt.toISOString();
+        expect(byDoctor.has(`${doctor}@${key}`)).toBe(false);
+        expect(byPatient.has(`${p}@${key}`)).toBe(false);
+        byDoctor.add(`${doctor}@${key}`);
+        byPatient.add(`${p}@${key}`);
+        const minute = startsAt.getUTCHours() * 60 + startsAt.getUTCMinutes();
+        expect(minute).toBeGreaterThanOrEqual(clinic.opensAt);
+        expect(minute + clinic.slotMinutes).toBeLessThanOrEqual(clinic.closesAt);
+        latestEnd = Math.max(latestEnd, startsAt.getTime() + clinic.slotMinutes * 60_000);
+      }
+    }
+    expect(latestEnd).toBeLessThanOrEqual(now.getTime() - 2 * 86_400_000);
+  });
+
+  it('refuses a layout without doctors or without a slot in the clinic day', () => {
+    expect(() => slotLayout({ maxPatients: 10, doctors: 0, appointmentsPerPatient: 1, clinic, now })).toThrow(
+      'no doctors',
+    );
+    expect(() =>
+      slotLayout({
+        maxPatients: 10,
+        doctors: 1,
+        appointmentsPerPatient: 1,
+        clinic: { ...clinic, closesAt: 9 * 60 + 10 },
+        now,
+      }),
+    ).toThrow('no slot');
+  });
+
+  it('writes the MRNs of the MRN sequence and UUIDv7 ids with the given timestamp, in SQL', async () => {
+    const db = new PGlite();
+    try {
+      const mrns = await db.query<{ value: number; mrn: string }>(
+        `select v as value, ${mrnSql(`lpad(v::text, 7, '0')`)} as mrn from generate_series(1, 3000) as v
+         union all select 9999999, ${mrnSql(`'9999999'`)}`,
+      );
+      expect(mrns.rows).toHaveLength(3001);
+      for (const row of mrns.rows) expect(row.mrn).toBe(mrnFromSequence(row.value));
+      const at = '2029-03-04T05:06:07.089Z';
+      const ids = await db.query<{ id: string }>(
+        `select ${uuidV7Sql(`'${at}'::timestamptz`, `md5('seed' || i)`)}::text as id from generate_series(1, 50) as i`,
+      );
+      const unique = new Set(ids.rows.map((row) => row.id));
+      expect(unique.size).toBe(50);
+      for (const id of unique) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(Date.parse(at));
+      }
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('the read comparisons (reads.ts)', () => {
+  const run = (ok: number, latencies: number[], errors: Record<string, number> = {}) =>
+    readFigures({ ok, errors, latenciesMs: latencies, connectionErrors: 0, timeouts: 0 }, 10);
+
+  it('finds a request whose data, status or errors differ, whatever the key order', () => {
+    const same = { status: 200, data: { patient: { id: 'p', mrn: '1' } } };
+    const reordered = { status: 200, data: { patient: { mrn: '1', id: 'p' } } };
+    expect(answerDifferences([same, same], [reordered, same])).toEqual([]);
+    expect(answerDifferences([same], [{ status: 200, data: { patient: { id: 'p', mrn: '2' } } }])[0]).toMatch(
+      /request 0: data differs/,
+    );
+    expect(answerDifferences([same], [{ status: 400, errors: [{ message: 'no' }] }])[0]).toMatch(/request 0: errors/);
+    expect(answerDifferences([same, same], [same])).toEqual(['request 1: answered by one gateway only']);
+    expect(answerDifferences([{ status: 200, data: null }], [{ status: 200, data: null }])[0]).toMatch(/data differs/);
+  });
+
+  it('groups captured subgraph requests by subgraph, per query', () => {
+    const fetch = (url: string, query: string): SubgraphFetch => ({ url, body: { query } });
+    const fetches = [fetch('http://a/graphql', 'q1'), fetch('http://b/graphql', 'q2'), fetch('http://a/graphql', 'q3')];
+    const names = { 'http://a/graphql': 'patients', 'http://b/graphql': 'billing' };
+    expect(sharesOf(fetches, names, 2)).toEqual([
+      { subgraph: 'billing', url: 'http://b/graphql', bodies: [JSON.stringify({ query: 'q2' })], perQuery: 0.5 },
+      {
+        subgraph: 'patients',
+        url: 'http://a/graphql',
+        bodies: [JSON.stringify({ query: 'q1' }), JSON.stringify({ query: 'q3' })],
+        perQuery: 1,
+      },
+    ]);
+    expect(requestsBySubgraph([...fetches, fetch('http://c/graphql', 'q4')], names)).toEqual({
+      billing: 1,
+      'http://c/graphql': 1,
+      patients: 2,
+    });
+    expect(() => sharesOf([fetch('http://x/graphql', 'q')], names, 1)).toThrow('no subgraph of the run');
+  });
+
+  it('divides the gateway by the slowest subgraph’s rate for the same data, and its p99 by the worst p99', () => {
+    const gateway = run(500, [10, 20, 100]);
+    const ratios = overheadRatios(gateway, [
+      // 2 requests per query: 1,000 requests/s is 500 queries' worth.
+      { subgraph: 'appointments', perQuery: 2, figures: run(10_000, [5, 50]) },
+      { subgraph: 'patients', perQuery: 1, figures: run(8_000, [5, 25]) },
+    ]);
+    expect(ratios.slowest).toBe('appointments');
+    expect(ratios.slowestQueriesPerSecond).toBe(500);
+    expect(ratios.throughput).toBe(0.1);
+    expect(ratios.p99).toBe(2);
+    expect(overheadRatios(gateway, []).throughput).toBeNaN();
+  });
+});
+
+describe('the targets of issue 10', () => {
+  const figures = (perSecond: number): ReadFigures => ({
+    perSecond,
+    latency: summarise([1, 2, 3]),
+    ok: perSecond * 10,
+    errors: {},
+    seconds: 10,
+    connectionErrors: 0,
+    timeouts: 0,
+  });
+  function report(change: { hive?: number; ours?: number; slowest?: number; bookings?: number; p95?: number[] } = {}) {
+    const growthQuery = (ratio: number, i: number) => ({
+      query: `q${i}`,
+      small: figures(1),
+      large: figures(1),
+      p95Ratio: ratio,
+    });
+    return {
+      gateways: {
+        overhead: {
+          ratios: {
+            slowest: 'patients',
+            slowestQueriesPerSecond: change.slowest ?? 100,
+            throughput: (change.ours ?? 60) / (change.slowest ?? 100),
+            p99: 1,
+          },
+        },
+        peer: { throughputRatio: (change.ours ?? 60) / (change.hive ?? 50), p99Ratio: 1 },
+      },
+      writes: { bookings: { perSecond: change.bookings ?? 300 }, payments: { perSecond: 1 }, pgbench: { tps: 1000 } },
+      growth: { queries: (change.p95 ?? [1.1, 1.4]).map(growthQuery) },
+    } as unknown as BenchReport;
+  }
+
+  it('says which are met, with the measured value and the bound', () => {
+    const targets = targetsOf(report());
+    expect(targets.map((target) => [target.value, target.bound, target.direction, target.met])).toEqual([
+      [1.2, 1, 'min', true],
+      [0.6, 0.5, 'min', true],
+      [0.3, 0.25, 'min', true],
+      [1.4, 1.5, 'max', true],
+    ]);
+  });
+
+  it('is not met below a minimum, above a maximum, or without a figure', () => {
+    const targets = targetsOf(report({ hive: 61, slowest: 130, bookings: 249, p95: [1.2, 1.51, 0.9] }));
+    expect(targets.map((target) => target.met)).toEqual([false, false, false, false]);
+    expect(targets[3]!.measure).toContain('q1');
+    expect(targetsOf(report({ p95: [1.0, Number.NaN] }))[3]!.met).toBe(false);
+  });
+
+  it('leaves out the targets of parts that did not run', () => {
+    const partial = { ...report(), gateways: undefined, growth: undefined } as BenchReport;
+    expect(targetsOf(partial).map((target) => target.name)).toEqual(['Bookings ≥ 25 % of pgbench TPC-B-like']);
+  });
+});
+
+describe('weekdayAfter', () => {
+  it('counts weekdays only', () => {
+    expect(weekdayAfter('2030-01-11', 0)).toBe('2030-01-11'); // Friday
+    expect(weekdayAfter('2030-01-11', 1)).toBe('2030-01-14'); // → Monday
+    expect(weekdayAfter('2030-01-07', 7)).toBe('2030-01-16');
   });
 });

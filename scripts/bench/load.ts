@@ -1,15 +1,20 @@
 /**
  * The load generator of `npm run bench`, in its own process (forked by `main.ts`) so that it never shares an
- * event loop with the graph it measures. It runs the jobs that `main.ts` sends over IPC (autocannon for bookings and
- * availableSlots; graphql-ws subscribers and a kafkajs producer and consumer for the realtime scenario, in
- * `realtime.ts`) and answers with their figures. The booking counter lives here, so the warm-up and the measured run
- * never repeat a booking.
+ * event loop with the graph it measures. It runs the jobs that `main.ts` sends over IPC (`child.ts`): autocannon for
+ * reads (through a gateway, or straight to a subgraph with internal tokens), bookings, payments and availableSlots;
+ * graphql-ws subscribers and a kafkajs producer and consumer for the realtime scenario (`realtime.ts`); and answers
+ * with their figures. The booking and payment counters live here, so a warm-up and its measured run never repeat a
+ * booking.
  *
  * Latencies are autocannon's own per-response times (from writing the request to the end of the response), kept
  * as floats: autocannon's histogram rounds them to whole milliseconds.
  */
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from '../../platform/auth/internal-token.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { serveJobs } from './child.ts';
 import { plannedBooking, type BookingPlan } from './plan.ts';
 import {
   measureDelivery,
@@ -58,10 +63,24 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const BOOK = `mutation Book($input: BookAppointmentInput!) {
   bookAppointment(input: $input) { id status startsAt }
 }`;
+const PAY = `mutation Pay($input: PayBillInput!) {
+  payBill(input: $input) { id status }
+}`;
 const SLOTS = `query Slots($id: ID!, $date: Date!) { doctor(id: $id) { availableSlots(date: $date) } }`;
 
 export type Job =
   | { kind: 'bookings'; url: string; token: string; plan: BookingPlan; seconds: number; connections: number }
+  | {
+      kind: 'payments';
+      url: string;
+      token: string;
+      /** Bills paid in turn (payment `n` pays bill `n mod bills.length`), each with a balance that never runs out. */
+      billIds: string[];
+      /** Minor units per payment. */
+      amount: number;
+      seconds: number;
+      connections: number;
+    }
   | {
       kind: 'slots';
       url: string;
@@ -71,7 +90,36 @@ export type Job =
       requests: number;
       expectedSlots: number;
     }
+  | ReadJob
   | ({ kind: 'realtime' } & RealtimeJobOptions);
+
+/**
+ * Read load: `connections` clients for `seconds`, request `n` (over all connections) sending `bodies[n mod length]`.
+ * With `bearer`, as a client of a gateway; with `internal`, as a gateway calling a subgraph: every request carries a
+ * fresh internal token for that principal, signed as our gateway signs it (`signInternalToken`).
+ */
+export interface ReadJob {
+  kind: 'reads';
+  url: string;
+  bodies: string[];
+  bearer?: string;
+  internal?: { secret: string; principal: Principal };
+  seconds: number;
+  connections: number;
+}
+
+export interface ReadRunResult {
+  /** Requests answered 200 with `data` and without errors. */
+  ok: number;
+  /** Wrong answers, by `extensions.code` (or `HTTP <status>`). */
+  errors: Record<string, number>;
+  /** Seconds from the start to the last answer. */
+  seconds: number;
+  /** Latency of every answered request, ms. */
+  latenciesMs: number[];
+  connectionErrors: number;
+  timeouts: number;
+}
 
 /** Subscription delivery, then kafkajs's own latency on the same broker (`realtime.ts`). */
 export interface RealtimeRunResult {
@@ -79,8 +127,9 @@ export interface RealtimeRunResult {
   kafka: KafkaLatencyResult;
 }
 
-export interface BookingRunResult {
-  /** Bookings sent (each a distinct planned booking). */
+/** A timed run of mutations (bookings or payments), every one distinct. */
+export interface WriteRunResult {
+  /** Mutations sent (each a distinct planned booking, or a payment under its own idempotency key). */
   sent: number;
   /** Answered 200 with data and without errors. */
   ok: number;
@@ -88,16 +137,17 @@ export interface BookingRunResult {
   errorCodes: Record<string, number>;
   /** Sent but never answered (timed out or lost with their connection). */
   unanswered: number;
-  /** Seconds from the start until the last booking's answer. */
+  /** Seconds from the start until the last mutation's answer. */
   seconds: number;
-  /** Latency of every answered booking, ms. */
+  /** Latency of every answered mutation, ms. */
   latenciesMs: number[];
-  /** Successful bookings answered in each whole second of the run. */
+  /** Successful mutations answered in each whole second of the run. */
   okPerSecond: number[];
   /** autocannon's connection errors and timeouts. */
   connectionErrors: number;
   timeouts: number;
 }
+export type BookingRunResult = WriteRunResult;
 
 export interface SlotsRunResult {
   /** Requests to make. */
@@ -117,7 +167,7 @@ function authorised(token: string): Record<string, string> {
 }
 
 /** A GraphQL response's `data`, or the codes of what is wrong with it: no `data`, errors, not HTTP 200. */
-function answerOf(status: number, body: string): { data: Record<string, unknown> } | { codes: string[] } {
+export function answerOf(status: number, body: string): { data: Record<string, unknown> } | { codes: string[] } {
   if (status !== 200) return { codes: [`HTTP ${status}`] };
   let parsed: { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
   try {
@@ -131,16 +181,33 @@ function answerOf(status: number, body: string): { data: Record<string, unknown>
 }
 
 let nextBooking = 0;
+let nextPayment = 0;
+
+/** The next mutation of a write job: its body and extra headers. */
+function nextWrite(job: Extract<Job, { kind: 'bookings' | 'payments' }>): {
+  body: string;
+  headers?: Record<string, string>;
+} {
+  if (job.kind === 'bookings') {
+    const booking = plannedBooking(job.plan, nextBooking++);
+    return { body: JSON.stringify({ query: BOOK, variables: { input: booking } }) };
+  }
+  const billId = job.billIds[nextPayment++ % job.billIds.length]!;
+  return {
+    body: JSON.stringify({ query: PAY, variables: { input: { billId, amount: job.amount, method: 'CASH' } } }),
+    headers: { 'idempotency-key': randomUUID() },
+  };
+}
 
 /**
- * Books for `seconds` with `connections` concurrent clients, each request the next planned booking. When the
- * time is up, no booking is sent any more and the run ends as soon as every booking in flight has been answered
- * (connections still free meanwhile ask `{ __typename }`), so that every booking sent is accounted for.
+ * Sends mutations for `seconds` with `connections` concurrent clients, each request the next planned booking (or
+ * payment). When the time is up, no mutation is sent any more and the run ends as soon as every one in flight has
+ * been answered (connections still free meanwhile ask `{ __typename }`), so that every mutation sent is accounted for.
  */
-function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRunResult> {
+function runWrites(job: Extract<Job, { kind: 'bookings' | 'payments' }>): Promise<WriteRunResult> {
   const path = new URL(job.url).pathname;
   const graceSeconds = 20;
-  const result: BookingRunResult = {
+  const result: WriteRunResult = {
     sent: 0,
     ok: 0,
     errorCodes: {},
@@ -154,13 +221,14 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
   let outstanding = 0;
   // onResponse (which sees the request's context) runs right before autocannon's 'response' event (which has
   // the latency) for the same response, synchronously: it leaves what it learnt here.
-  let answered: { booking: boolean; ok: boolean } | undefined;
+  let answered: { write: boolean; ok: boolean } | undefined;
   const idleBody = JSON.stringify({ query: '{ __typename }' });
+  const headers = authorised(job.token);
 
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const deadline = startedAt + job.seconds * 1000;
-    let lastBookingAt = startedAt;
+    let lastWriteAt = startedAt;
     const instance = autocannon(
       {
         url: job.url,
@@ -172,21 +240,21 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
           {
             method: 'POST',
             path,
-            headers: authorised(job.token),
+            headers,
             setupRequest: (request, context) => {
               if (performance.now() >= deadline) {
-                context.booking = false;
-                return { ...request, body: idleBody };
+                context.write = false;
+                return { ...request, headers, body: idleBody };
               }
-              const booking = plannedBooking(job.plan, nextBooking++);
-              context.booking = true;
+              const write = nextWrite(job);
+              context.write = true;
               outstanding++;
               result.sent++;
-              return { ...request, body: JSON.stringify({ query: BOOK, variables: { input: booking } }) };
+              return { ...request, headers: { ...headers, ...write.headers }, body: write.body };
             },
             onResponse: (status, body, context) => {
-              if (context.booking !== true) {
-                answered = { booking: false, ok: true };
+              if (context.write !== true) {
+                answered = { write: false, ok: true };
                 return;
               }
               outstanding--;
@@ -196,7 +264,7 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
               } else {
                 result.ok++;
               }
-              answered = { booking: true, ok: 'data' in answer };
+              answered = { write: true, ok: 'data' in answer };
             },
           },
         ],
@@ -206,15 +274,15 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
         result.unanswered = outstanding;
         result.connectionErrors = summary.errors - summary.timeouts;
         result.timeouts = summary.timeouts;
-        result.seconds = (lastBookingAt - startedAt) / 1000;
+        result.seconds = (lastWriteAt - startedAt) / 1000;
         resolve(result);
       },
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
       const now = performance.now();
-      if (answered?.booking) {
+      if (answered?.write) {
         result.latenciesMs.push(responseTimeMs);
-        lastBookingAt = now;
+        lastWriteAt = now;
         if (answered.ok) {
           const second = Math.floor((now - startedAt) / 1000);
           result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
@@ -222,6 +290,66 @@ function runBookings(job: Extract<Job, { kind: 'bookings' }>): Promise<BookingRu
       }
       answered = undefined;
       if (now >= deadline && outstanding === 0) instance.stop();
+    });
+  });
+}
+
+/** Read load for a fixed time (see `ReadJob`); every answer is checked, none is left unanswered at the end. */
+function runReads(job: ReadJob): Promise<ReadRunResult> {
+  const result: ReadRunResult = { ok: 0, errors: {}, seconds: 0, latenciesMs: [], connectionErrors: 0, timeouts: 0 };
+  const base: Record<string, string> = job.bearer ? authorised(job.bearer) : { 'content-type': 'application/json' };
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    const startedAt = performance.now();
+    let lastAt = startedAt;
+    const instance = autocannon(
+      {
+        url: job.url,
+        connections: job.connections,
+        duration: job.seconds,
+        timeout: 10,
+        sampleInt: 100,
+        requests: [
+          {
+            method: 'POST',
+            path: new URL(job.url).pathname,
+            headers: base,
+            setupRequest: (request) => {
+              const body = job.bodies[next++ % job.bodies.length]!;
+              if (!job.internal) return { ...request, headers: base, body };
+              const correlationId = randomUUID();
+              const token = signInternalToken(job.internal.secret, {
+                principal: job.internal.principal,
+                correlationId,
+              });
+              return {
+                ...request,
+                headers: { ...base, [INTERNAL_TOKEN_HEADER]: token, 'x-correlation-id': correlationId },
+                body,
+              };
+            },
+            onResponse: (status, text) => {
+              const answer = answerOf(status, text);
+              if ('codes' in answer) {
+                for (const code of answer.codes) result.errors[code] = (result.errors[code] ?? 0) + 1;
+              } else {
+                result.ok++;
+              }
+            },
+          },
+        ],
+      },
+      (error, summary) => {
+        if (error) return reject(error);
+        result.connectionErrors = summary.errors - summary.timeouts;
+        result.timeouts = summary.timeouts;
+        result.seconds = (lastAt - startedAt) / 1000;
+        resolve(result);
+      },
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+      lastAt = performance.now();
+      result.latenciesMs.push(responseTimeMs);
     });
   });
 }
@@ -294,7 +422,10 @@ async function runRealtime(job: Extract<Job, { kind: 'realtime' }>): Promise<Rea
 function runJob(job: Job): Promise<unknown> {
   switch (job.kind) {
     case 'bookings':
-      return runBookings(job);
+    case 'payments':
+      return runWrites(job);
+    case 'reads':
+      return runReads(job);
     case 'slots':
       return runSlots(job);
     case 'realtime':
@@ -302,15 +433,5 @@ function runJob(job: Job): Promise<unknown> {
   }
 }
 
-/** Jobs from the parent, one at a time; each answered with `{ id, result }` or `{ id, error }`. */
-if (process.send) {
-  process.on('message', (message: { id: number; job: Job }) => {
-    const run = runJob(message.job);
-    run.then(
-      (result) => process.send!({ id: message.id, result }),
-      (error: unknown) => process.send!({ id: message.id, error: String(error) }),
-    );
-  });
-  // The parent gone (even killed): nothing left to do.
-  process.on('disconnect', () => process.exit(0));
-}
+/** Jobs from the parent, one at a time (`child.ts`). */
+if (process.send) serveJobs<Job>(runJob);

@@ -57,7 +57,7 @@ export function checkPlan(plan: BookingPlan, dailyCap: number): void {
 }
 
 /** The `index`-th weekday (Monday–Friday) counting `day` (a weekday) as the 0th. */
-function weekdayAfter(day: string, index: number): string {
+export function weekdayAfter(day: string, index: number): string {
   const date = new Date(`${day}T00:00:00Z`);
   for (let found = 0; found < index;) {
     date.setUTCDate(date.getUTCDate() + 1);

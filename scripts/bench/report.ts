@@ -1,12 +1,32 @@
-/** The benchmark's figures as a table on stdout and as BENCHMARKS.md. */
-import * as prettier from 'prettier';
-import type { BookingRunResult, RealtimeRunResult, SlotsRunResult } from './load.ts';
+/** The benchmark's figures: what makes a run invalid, the targets of issue 10, and the table on stdout. */
+import type { BatchingMeasurement } from './batching.ts';
+import { describeBatching } from './batching.ts';
+import type { GatewayFigures, MeasuredRead } from './gateways.ts';
+import type { GrowthFigures } from './growth.ts';
+import type { RealtimeRunResult, SlotsRunResult, WriteRunResult } from './load.ts';
 import type { Machine } from './machine.ts';
 import type { PgbenchResult } from './postgres.ts';
 import type { ProfileSummary } from './profile.ts';
+import type { ReadFixture } from './reads.ts';
 import type { DeliveryComparison, LatencySummary } from './stats.ts';
+import type { ProcessUsage } from './usage.ts';
 import type { PoolFigures } from './watch.ts';
-import { DAYS_AHEAD } from './plan.ts';
+
+/** One write scenario (bookings or payments) through our gateway. */
+export interface WriteFigures {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  warmup: WriteRunResult;
+  run: WriteRunResult;
+  latency: LatencySummary;
+  perSecond: number;
+  /** The subgraph process's pools and PostgreSQL's backends during the run, and its thread. */
+  pools: PoolFigures;
+  gatewayUsage: ProcessUsage;
+  /** What the database holds afterwards against what the successful answers say. */
+  database: { found: number; expected: number; what: string };
+}
 
 export interface BenchReport {
   date: Date;
@@ -15,6 +35,7 @@ export interface BenchReport {
   /** Share of the machine's CPU busy during one second before the run (others' work skews the figures). */
   busyBefore: number;
   pgbenchVersion: string;
+  hive: { version: string; installedSeconds: number | undefined };
   graph: {
     /** Which broker carried the events, the partitions of each topic the graph created, the run's topic prefix. */
     kafka: { broker: string; partitions: number; topicPrefix: string };
@@ -32,34 +53,35 @@ export interface BenchReport {
     /** The booking run's doctors and patients (set-up adds two doctors and a patient for availableSlots). */
     doctors: number;
     patients: number;
+    /** The patients the read scenarios read. */
+    readers: ReadFixture;
     firstDay: string;
     /** Slots booked on each day: the first ones of the clinic day, at most the daily cap. */
     slotsPerDay: number;
     /** When the first of them starts, `HH:MM`. */
     firstSlot: string;
   };
-  bookings: {
-    connections: number;
-    seconds: number;
-    warmupSeconds: number;
-    warmup: BookingRunResult;
-    run: BookingRunResult;
-    latency: LatencySummary;
-    perSecond: number;
-    appointmentsInDatabase: number;
-    expectedAppointments: number;
-    setupBookings: number;
-    pools: PoolFigures;
-  };
-  pgbench: PgbenchResult;
-  slots: {
-    date: string;
-    slotsInDay: number;
-    full: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
-    empty: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
-  };
-  realtime: RealtimeFigures;
-  profile: ProfileSummary | undefined;
+  connections: number;
+  gateways: GatewayFigures | undefined;
+  batching: BatchingMeasurement[] | undefined;
+  writes:
+    | {
+        bookings: WriteFigures;
+        payments: WriteFigures;
+        pgbench: PgbenchResult;
+        bookingProfiles?: { gateway: ProfileSummary; subgraphs: ProfileSummary } | undefined;
+      }
+    | undefined;
+  slots:
+    | {
+        date: string;
+        slotsInDay: number;
+        full: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
+        empty: SlotsRunResult & { latency: LatencySummary; warmup: SlotsRunResult };
+      }
+    | undefined;
+  realtime: RealtimeFigures | undefined;
+  growth: GrowthFigures | undefined;
   /** What went differently from the method described (a checkpoint refused, …). */
   notes: string[];
   totalSeconds: number;
@@ -87,10 +109,10 @@ export interface RealtimeFigures {
   eventsHandledSeconds: number | undefined;
 }
 
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
-const finePercent = (share: number) => `${(share * 100).toFixed(1)} %`;
-const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
+export const ms = (value: number) => `${value.toFixed(1)} ms`;
+export const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
+export const finePercent = (share: number) => `${(share * 100).toFixed(1)} %`;
+export const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
 
 /** What makes the realtime part's figures untrustworthy: missing subscribers, lost messages, errors. */
 export function realtimeProblems(realtime: RealtimeFigures): string[] {
@@ -135,65 +157,12 @@ export function realtimeProblems(realtime: RealtimeFigures): string[] {
   return problems;
 }
 
-/** The headline figures: [measure, value, how]. */
-function rows(report: BenchReport): [string, string, string][] {
-  const { bookings, pgbench, slots, realtime } = report;
-  const { comparison } = realtime;
-  return [
-    [
-      'Bookings per second (gateway)',
-      bookings.perSecond.toFixed(1),
-      `${bookings.run.ok} bookings in ${bookings.run.seconds.toFixed(2)} s, ${bookings.connections} connections`,
-    ],
-    [
-      'Booking latency p50 / p99',
-      `${ms(bookings.latency.p50)} / ${ms(bookings.latency.p99)}`,
-      `mean ${ms(bookings.latency.mean)}, max ${ms(bookings.latency.max)}`,
-    ],
-    [
-      'pgbench TPC-B-like tps',
-      pgbench.tps.toFixed(1),
-      `-s ${pgbench.scale} -c ${pgbench.clients} -j ${pgbench.threads} -T ${pgbench.seconds}, ` +
-        `latency avg ${ms(pgbench.latencyAverageMs)}`,
-    ],
-    ['Ratio bookings/s ÷ pgbench tps', (bookings.perSecond / pgbench.tps).toFixed(3), 'same server, same run'],
-    [
-      'availableSlots, full day p50 / p99',
-      `${ms(slots.full.latency.p50)} / ${ms(slots.full.latency.p99)}`,
-      `${slots.full.latency.count} sequential requests, ${report.graph.slotsPerDay} booked, 0 slots returned`,
-    ],
-    [
-      'availableSlots, empty day p50 / p99',
-      `${ms(slots.empty.latency.p50)} / ${ms(slots.empty.latency.p99)}`,
-      `${slots.empty.latency.count} sequential requests, ${slots.slotsInDay} slots returned`,
-    ],
-    [
-      `Subscription delivery p50 / p99 (${realtime.subscribers} subscribers)`,
-      `${ms(comparison.delivery.p50)} / ${ms(comparison.delivery.p99)}`,
-      `${realtime.run.delivery.mutations} mutations × ${realtime.subscribers} subscribers, mean ` +
-        `${ms(comparison.delivery.mean)}, max ${ms(comparison.delivery.max)}, ` +
-        `${finePercent(comparison.negativeShare)} negative`,
-    ],
-    [
-      'kafkajs produce→consume p50 / p99',
-      `${ms(comparison.kafka.p50)} / ${ms(comparison.kafka.p99)}`,
-      `${comparison.kafka.count} messages one at a time, same broker, mean ${ms(comparison.kafka.mean)}, max ` +
-        `${ms(comparison.kafka.max)}`,
-    ],
-    [
-      'Ratio delivery ÷ Kafka (p50 / p99)',
-      `${ratio(comparison.ratio.p50)} / ${ratio(comparison.ratio.p99)}`,
-      'same broker, same run',
-    ],
-  ];
-}
-
-function errorList(codes: Record<string, number>): string {
+export function errorList(codes: Record<string, number>): string {
   const entries = Object.entries(codes);
   return entries.length === 0 ? 'none' : entries.map(([code, count]) => `${code} ×${count}`).join(', ');
 }
 
-function poolLine(pools: PoolFigures): string {
+export function poolLine(pools: PoolFigures): string {
   const waits = pools.subgraphs
     .map((pool) => `${pool.name} ${pool.maxOpen} open, ≤ ${pool.maxWaiting} waiting (${percent(pool.waitingShare)})`)
     .join('; ');
@@ -204,14 +173,20 @@ function poolLine(pools: PoolFigures): string {
   );
 }
 
-function threadLine(pools: PoolFigures): string {
+function threadLine(pools: PoolFigures, gateway: ProcessUsage): string {
   return (
-    `graph thread busy ${percent(pools.eventLoopUtilisation)} of the time (event-loop utilisation), ` +
-    `graph process CPU ${pools.cpuPerSecond.toFixed(2)} s per second`
+    `subgraph process: thread busy ${percent(pools.eventLoopUtilisation)} of the time (event-loop utilisation), ` +
+    `CPU ${pools.cpuPerSecond.toFixed(2)} s per second; gateway process: ${usageLine(gateway)}`
   );
 }
 
-function perSecondRange(run: BookingRunResult): string {
+/** A process's event-loop utilisation and CPU time per second. */
+export function usageLine(usage: ProcessUsage | undefined): string {
+  if (!usage) return 'n/a';
+  return `thread busy ${percent(usage.eventLoopUtilisation)}, CPU ${usage.cpuPerSecond.toFixed(2)} s/s`;
+}
+
+function perSecondRange(run: WriteRunResult): string {
   // Whole seconds only: the last one is cut short.
   const whole = run.okPerSecond.slice(0, Math.floor(run.seconds)).map((count) => count ?? 0);
   if (whole.length === 0) return 'n/a';
@@ -219,7 +194,7 @@ function perSecondRange(run: BookingRunResult): string {
 }
 
 /** The realtime part's checks: subscribers, losses, errors, the database, the wait before it. */
-function realtimeLine(realtime: RealtimeFigures): string {
+export function realtimeLine(realtime: RealtimeFigures): string {
   const { delivery, kafka } = realtime.run;
   const handled =
     realtime.eventsHandledSeconds === undefined
@@ -240,48 +215,374 @@ function realtimeLine(realtime: RealtimeFigures): string {
   );
 }
 
-/** The plain-text table for the terminal, with the checks under it. */
-export function formatTable(report: BenchReport, problems: string[]): string {
-  const table = rows(report);
-  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]!.length)));
+/** The targets of issue 10, each with its measured value. */
+export interface Target {
+  name: string;
+  /** What is compared, in words. */
+  measure: string;
+  value: number;
+  /** `≥ 1.0`, `≤ 1.5`…: the value must be at least (`min`) or at most (`max`) `bound`. */
+  bound: number;
+  direction: 'min' | 'max';
+  met: boolean;
+}
+
+/** The targets the run measured (a part not run has none). */
+export function targetsOf(report: BenchReport): Target[] {
+  const targets: Target[] = [];
+  const target = (name: string, measure: string, value: number, bound: number, direction: 'min' | 'max') =>
+    targets.push({
+      name,
+      measure,
+      value,
+      bound,
+      direction,
+      met: Number.isFinite(value) && (direction === 'min' ? value >= bound : value <= bound),
+    });
+  const { gateways, writes, growth } = report;
+  if (gateways) {
+    target(
+      'Our gateway at least matches Hive Gateway',
+      'requests/s ours ÷ Hive Gateway, same supergraph, subgraphs and query mix',
+      gateways.peer.throughputRatio,
+      1.0,
+      'min',
+    );
+    target(
+      'Gateway throughput ≥ 50 % of the slowest subgraph direct',
+      `patient queries/s through the gateway ÷ ${gateways.overhead.ratios.slowest}'s rate for the same data`,
+      gateways.overhead.ratios.throughput,
+      0.5,
+      'min',
+    );
+  }
+  if (writes) {
+    target(
+      'Bookings ≥ 25 % of pgbench TPC-B-like',
+      'bookings/s through the gateway ÷ pgbench tps, same server and run',
+      writes.bookings.perSecond / writes.pgbench.tps,
+      0.25,
+      'min',
+    );
+  }
+  if (growth) {
+    const worst = growth.queries.reduce((a, b) => (b.p95Ratio > a.p95Ratio || !Number.isFinite(b.p95Ratio) ? b : a));
+    target(
+      'p95 at 1,000,000 patients ≤ 1.5 × p95 at 10,000',
+      `the highest ratio of the ${growth.queries.length} queries (${worst.query})`,
+      worst.p95Ratio,
+      1.5,
+      'max',
+    );
+  }
+  return targets;
+}
+
+/** The headline figures: [measure, value, how]. */
+export function rows(report: BenchReport): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  const { gateways, writes, slots, realtime, growth, batching } = report;
+  if (gateways) {
+    const { overhead, peer } = gateways;
+    out.push(
+      [
+        'Patient query through our gateway',
+        `${overhead.ours.figures.perSecond.toFixed(1)} /s, p99 ${ms(overhead.ours.figures.latency.p99)}`,
+        `${gateways.connections} connections, ${gateways.seconds} s; ${readLine(overhead.ours)}`,
+      ],
+      ...overhead.direct.map((share): [string, string, string] => [
+        `… its ${share.subgraph} requests, directly`,
+        `${share.run.figures.perSecond.toFixed(1)} /s, p99 ${ms(share.run.figures.latency.p99)}`,
+        `${share.perQuery} per query → ${(share.run.figures.perSecond / share.perQuery).toFixed(1)} queries' worth/s; ` +
+          `subgraph process ${usageLine(share.run.subgraphUsage)}`,
+      ]),
+      [
+        'Ratio gateway ÷ slowest subgraph (throughput / p99)',
+        `${overhead.ratios.throughput.toFixed(2)} / ${ratio(overhead.ratios.p99)}`,
+        `slowest: ${overhead.ratios.slowest} (${overhead.ratios.slowestQueriesPerSecond.toFixed(1)} queries' worth/s)`,
+      ],
+      [
+        'Query mix through our gateway',
+        `${peer.ours.figures.perSecond.toFixed(1)} /s, p99 ${ms(peer.ours.figures.latency.p99)}`,
+        `${peer.requests} requests in turn; ${readLine(peer.ours)}`,
+      ],
+      [
+        `Query mix through Hive Gateway ${report.hive.version}`,
+        `${peer.hive.figures.perSecond.toFixed(1)} /s, p99 ${ms(peer.hive.figures.latency.p99)}`,
+        `same answers: ${peer.differences.length === 0 ? 'yes' : `NO (${peer.differences.length} differ)`}; ${readLine(peer.hive)}`,
+      ],
+      [
+        'Subgraph requests for one pass of the mix',
+        `ours ${sum(peer.subgraphRequests.ours)}, Hive ${sum(peer.subgraphRequests.hive)}`,
+        `ours ${countsLine(peer.subgraphRequests.ours)}; Hive ${countsLine(peer.subgraphRequests.hive)}`,
+      ],
+      [
+        'Ratio ours ÷ Hive (throughput / p99)',
+        `${peer.throughputRatio.toFixed(2)} / ${peer.p99Ratio.toFixed(2)}`,
+        'same supergraph, subgraphs, load and mix, one after the other',
+      ],
+    );
+  }
+  if (batching) {
+    out.push([
+      'Batching (counted)',
+      describeBatching(batching),
+      'one request per page size, `scripts/bench/batching.ts`',
+    ]);
+  }
+  if (writes) {
+    const { bookings, payments, pgbench } = writes;
+    for (const [name, figures] of [
+      ['Bookings', bookings],
+      ['Payments', payments],
+    ] as const) {
+      out.push([
+        `${name} per second (gateway)`,
+        `${figures.perSecond.toFixed(1)}, p50 ${ms(figures.latency.p50)}, p99 ${ms(figures.latency.p99)}`,
+        `${figures.run.ok} in ${figures.run.seconds.toFixed(2)} s, ${figures.connections} connections`,
+      ]);
+    }
+    out.push(
+      [
+        'pgbench TPC-B-like tps',
+        pgbench.tps.toFixed(1),
+        `-s ${pgbench.scale} -c ${pgbench.clients} -j ${pgbench.threads} -T ${pgbench.seconds}, ` +
+          `latency avg ${ms(pgbench.latencyAverageMs)}`,
+      ],
+      [
+        'Ratio bookings/s / payments/s ÷ pgbench tps',
+        `${(bookings.perSecond / pgbench.tps).toFixed(3)} / ${(payments.perSecond / pgbench.tps).toFixed(3)}`,
+        'same server, same run',
+      ],
+    );
+  }
+  if (slots) {
+    out.push(
+      [
+        'availableSlots, full day p50 / p99',
+        `${ms(slots.full.latency.p50)} / ${ms(slots.full.latency.p99)}`,
+        `${slots.full.latency.count} sequential requests, ${report.graph.slotsPerDay} booked, 0 slots returned`,
+      ],
+      [
+        'availableSlots, empty day p50 / p99',
+        `${ms(slots.empty.latency.p50)} / ${ms(slots.empty.latency.p99)}`,
+        `${slots.empty.latency.count} sequential requests, ${slots.slotsInDay} slots returned`,
+      ],
+    );
+  }
+  if (realtime) {
+    const { comparison } = realtime;
+    out.push(
+      [
+        `Subscription delivery p50 / p99 (${realtime.subscribers} subscribers)`,
+        `${ms(comparison.delivery.p50)} / ${ms(comparison.delivery.p99)}`,
+        `${realtime.run.delivery.mutations} mutations × ${realtime.subscribers} subscribers, mean ` +
+          `${ms(comparison.delivery.mean)}, max ${ms(comparison.delivery.max)}, ` +
+          `${finePercent(comparison.negativeShare)} negative`,
+      ],
+      [
+        'kafkajs produce→consume p50 / p99',
+        `${ms(comparison.kafka.p50)} / ${ms(comparison.kafka.p99)}`,
+        `${comparison.kafka.count} messages one at a time, same broker, mean ${ms(comparison.kafka.mean)}, max ` +
+          `${ms(comparison.kafka.max)}`,
+      ],
+      [
+        'Ratio delivery ÷ Kafka (p50 / p99)',
+        `${ratio(comparison.ratio.p50)} / ${ratio(comparison.ratio.p99)}`,
+        'same broker, same run',
+      ],
+    );
+  }
+  if (growth) {
+    for (const query of growth.queries) {
+      out.push([
+        `Growth: ${query.query}, p95 at 10k / 1M`,
+        `${ms(query.small.latency.p95)} / ${ms(query.large.latency.p95)} (× ${query.p95Ratio.toFixed(2)})`,
+        `one connection, ${growth.seconds} s each; ${query.small.latency.count} / ${query.large.latency.count} requests`,
+      ]);
+    }
+  }
+  return out;
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, count) => total + count, 0);
+const countsLine = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+
+function readLine(read: MeasuredRead): string {
+  return `gateway ${usageLine(read.gatewayUsage)}, subgraphs ${usageLine(read.subgraphUsage)}`;
+}
+
+/** `≥ 1.0`-style bound. */
+export function boundText(target: Target): string {
+  return `${target.direction === 'min' ? '≥' : '≤'} ${target.bound.toFixed(2)}`;
+}
+
+/** The targets as rows: [target, measured, bound, met]. */
+export function targetRows(report: BenchReport): [string, string, string, string][] {
+  return targetsOf(report).map((target) => [
+    target.name,
+    Number.isFinite(target.value) ? target.value.toFixed(2) : 'n/a',
+    boundText(target),
+    target.met ? 'met' : 'NOT met',
+  ]);
+}
+
+/** What makes a run's figures untrustworthy: errors, lost requests, a database that disagrees, different answers. */
+export function problemsOf(report: BenchReport): string[] {
+  const problems: string[] = [];
+  const { gateways, writes, slots } = report;
+  const readProblems = (name: string, figures: MeasuredRead['figures']) => {
+    const errors = Object.entries(figures.errors);
+    if (errors.length > 0) problems.push(`${name}: errors ${errorList(figures.errors)}`);
+    if (figures.connectionErrors > 0 || figures.timeouts > 0) {
+      problems.push(`${name}: ${figures.connectionErrors} connection errors, ${figures.timeouts} timeouts`);
+    }
+    if (figures.ok === 0) problems.push(`${name}: no request answered correctly`);
+  };
+  if (gateways) {
+    readProblems('patient query through our gateway', gateways.overhead.ours.figures);
+    for (const share of gateways.overhead.direct) readProblems(`${share.subgraph} directly`, share.run.figures);
+    readProblems('query mix through our gateway', gateways.peer.ours.figures);
+    readProblems('query mix through Hive Gateway', gateways.peer.hive.figures);
+    for (const difference of gateways.peer.differences)
+      problems.push(`Hive Gateway answers differently: ${difference}`);
+  }
+  if (writes) {
+    for (const [name, figures] of [
+      ['bookings', writes.bookings],
+      ['payments', writes.payments],
+    ] as const) {
+      for (const [part, run] of [
+        ['warm-up', figures.warmup],
+        ['measured run', figures.run],
+      ] as const) {
+        const errors = Object.entries(run.errorCodes);
+        if (errors.length > 0) problems.push(`${name} ${part}: errors ${errorList(run.errorCodes)}`);
+        if (run.unanswered > 0) problems.push(`${name} ${part}: ${run.unanswered} never answered`);
+        if (run.connectionErrors > 0 || run.timeouts > 0) {
+          problems.push(`${name} ${part}: ${run.connectionErrors} connection errors, ${run.timeouts} timeouts`);
+        }
+      }
+      if (figures.database.found !== figures.database.expected) {
+        problems.push(
+          `${name}: the database holds ${figures.database.found}, the answers say ${figures.database.what}`,
+        );
+      }
+    }
+    if (writes.pgbench.failed > 0) problems.push(`pgbench: ${writes.pgbench.failed} failed transactions`);
+  }
+  if (slots) {
+    for (const [name, run] of [
+      ['availableSlots warm-up (full day)', slots.full.warmup],
+      ['availableSlots (full day)', slots.full],
+      ['availableSlots warm-up (empty day)', slots.empty.warmup],
+      ['availableSlots (empty day)', slots.empty],
+    ] as const) {
+      const errors = Object.entries(run.errors);
+      if (errors.length > 0) problems.push(`${name}: ${errorList(run.errors)}`);
+      if (run.connectionErrors > 0 || run.timeouts > 0) {
+        problems.push(`${name}: ${run.connectionErrors} connection errors, ${run.timeouts} timeouts`);
+      }
+      if (run.ok !== run.requests) problems.push(`${name}: ${run.ok} of ${run.requests} requests answered correctly`);
+    }
+  }
+  if (report.realtime) problems.push(...realtimeProblems(report.realtime));
+  if (report.growth) {
+    for (const query of report.growth.queries) {
+      readProblems(`growth at 10,000: ${query.query}`, query.small);
+      readProblems(`growth at 1,000,000: ${query.query}`, query.large);
+    }
+  }
+  return problems;
+}
+
+/** The checks under the table: errors, database checks, pools, threads, realtime, the machine. */
+export function checkLines(report: BenchReport): string[] {
+  const lines: string[] = [];
+  const { writes } = report;
+  if (writes) {
+    for (const [name, figures] of [
+      ['Bookings', writes.bookings],
+      ['Payments', writes.payments],
+    ] as const) {
+      lines.push(
+        `${name}: errors in the warm-up ${errorList(figures.warmup.errorCodes)}, in the measured run ` +
+          `${errorList(figures.run.errorCodes)}; ${figures.run.unanswered} unanswered; the database held ` +
+          `${figures.database.found} ${figures.database.what} → ` +
+          `${figures.database.found === figures.database.expected ? 'OK' : 'MISMATCH'}; successful per whole second ` +
+          `${perSecondRange(figures.run)}. During the measured run (sampled every 100 ms): ${poolLine(figures.pools)}; ` +
+          `${threadLine(figures.pools, figures.gatewayUsage)}.`,
+      );
+    }
+  }
+  if (report.realtime) lines.push(`Realtime: ${realtimeLine(report.realtime)}.`);
+  if (report.growth) {
+    const { generated, sizes } = report.growth;
+    lines.push(
+      `Growth: generated ${generated.small.patients} patients and ${generated.small.appointments} appointments in ` +
+        `${generated.small.totalSeconds.toFixed(0)} s, then ${generated.large.patients} and ` +
+        `${generated.large.appointments} more in ${generated.large.totalSeconds.toFixed(0)} s (rows ` +
+        `${generated.large.loadSeconds.toFixed(0)} s, ${generated.large.rebuilt.length} indexes and constraints rebuilt in ` +
+        `${generated.large.indexSeconds.toFixed(0)} s, vacuum and analyse ${generated.large.analyseSeconds.toFixed(0)} s); ` +
+        `the database then held ${sizes.small.patients} / ${sizes.large.patients} patients and ` +
+        `${sizes.small.appointments} / ${sizes.large.appointments} appointments.`,
+    );
+  }
+  lines.push(
+    `Machine busy in the second before the run: ${percent(report.busyBefore)} of all cores` +
+      (report.busyBefore > 0.2 ? ' (NOT IDLE: other work shared the machine; the figures are low)' : '') +
+      `. Subgraphs and gateways started in ${report.graph.startSeconds.toFixed(1)} s, set-up ${report.graph.setupSeconds.toFixed(1)} s` +
+      (report.writes ? `, pgbench -i ${report.writes.pgbench.initSeconds.toFixed(1)} s` : '') +
+      (report.hive.installedSeconds !== undefined
+        ? `, Hive Gateway installed in ${report.hive.installedSeconds.toFixed(0)} s`
+        : '') +
+      `, total ${report.totalSeconds.toFixed(0)} s.`,
+  );
+  return lines;
+}
+
+function table(header: string[], body: string[][]): string[] {
+  const all = [header, ...body];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => row[column]!.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
-  const { bookings } = report;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)];
+}
+
+/** The plain-text table for the terminal, with the targets and the checks under it. */
+export function formatTable(report: BenchReport, problems: string[]): string {
   const out = [
     '',
     `HMS Supergraph benchmark — ${report.date.toISOString()}`,
     `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.ramGiB} GiB; ${report.machine.os}; ` +
       `Node ${report.machine.node}; PostgreSQL ${report.machine.postgres}`,
     '',
-    line(['Measure', 'Value', 'How']),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...table.map(line),
+    ...table(['Measure', 'Value', 'How'], rows(report)),
     '',
-    `Errors: warm-up ${errorList(bookings.warmup.errorCodes)}; run ${errorList(bookings.run.errorCodes)}; ` +
-      `unanswered ${bookings.run.unanswered}; connection errors ${bookings.run.connectionErrors}, ` +
-      `timeouts ${bookings.run.timeouts}`,
-    `Database check: ${bookings.appointmentsInDatabase} appointments = ${bookings.setupBookings} set-up + ` +
-      `${bookings.warmup.ok} warm-up + ${bookings.run.ok} measured → ` +
-      `${bookings.appointmentsInDatabase === bookings.expectedAppointments ? 'OK' : 'MISMATCH'}`,
-    `Successful bookings per whole second: ${perSecondRange(bookings.run)} ` +
-      `(${bookings.run.okPerSecond.map((count) => count ?? 0).join(' ')})`,
-    `Pools (max ${report.graph.poolMax} each): ${poolLine(bookings.pools)}`,
-    `During the booking run: ${threadLine(bookings.pools)}`,
-    `Realtime: ${realtimeLine(report.realtime)}`,
-    `Machine busy before the run: ${percent(report.busyBefore)} of all cores` +
-      (report.busyBefore > 0.2 ? ' — NOT IDLE, the figures are low' : ''),
-    `Graph start ${report.graph.startSeconds.toFixed(1)} s, set-up ${report.graph.setupSeconds.toFixed(1)} s, ` +
-      `pgbench -i ${report.pgbench.initSeconds.toFixed(1)} s, total ${report.totalSeconds.toFixed(0)} s`,
+    ...table(['Target', 'Measured', 'Target', 'Met'], targetRows(report)),
+    '',
+    ...checkLines(report),
   ];
   if (report.notes.length > 0) out.push('', 'Notes:', ...report.notes.map((note) => `  - ${note}`));
-  if (report.profile) out.push('', ...profileLines(report.profile));
+  const profiles = [
+    ['the query mix run', report.gateways?.profiles],
+    ['the booking run', report.writes?.bookingProfiles],
+  ] as const;
+  for (const [run, pair] of profiles) {
+    if (!pair) continue;
+    out.push('', ...profileLines(pair.gateway, `our gateway during ${run}`));
+    out.push('', ...profileLines(pair.subgraphs, `the subgraphs during ${run}`));
+  }
   if (problems.length > 0) out.push('', 'PROBLEMS:', ...problems.map((problem) => `  - ${problem}`));
   out.push('');
   return out.join('\n');
 }
 
-function profileLines(profile: ProfileSummary): string[] {
+function profileLines(profile: ProfileSummary, what: string): string[] {
   return [
-    `CPU profile of the graph during the booking run (${(profile.totalMs / 1000).toFixed(1)} s sampled): ${profile.path}`,
+    `CPU profile of ${what} (${(profile.totalMs / 1000).toFixed(1)} s sampled): ${profile.path}`,
     'Self time by package or folder (Node internals and native code charged to their caller):',
     ...profile.topAreas.map((area) => `  ${percent(area.share).padStart(5)}  ${area.area}`),
     'Self time by function:',
@@ -289,116 +590,4 @@ function profileLines(profile: ProfileSummary): string[] {
       (entry) => `  ${percent(entry.share).padStart(5)}  ${entry.name}${entry.where ? `  (${entry.where})` : ''}`,
     ),
   ];
-}
-
-/** BENCHMARKS.md: the machine, the command, the date, the figures and how they were measured. */
-export async function renderMarkdown(report: BenchReport, path: string): Promise<string> {
-  const { machine, bookings, pgbench, slots, graph, realtime } = report;
-  const { kafka } = realtime.run;
-  const settings = Object.entries(machine.postgresSettings)
-    .map(([name, value]) => `${name} ${value}`)
-    .join(', ');
-  const text = `# Benchmarks
-
-Figures of one run of \`${report.command}\` (about ${report.totalSeconds.toFixed(0)} s). Rerun it to refresh this
-file; it is not part of the tests. Figures from another machine, or from this one while other work runs, are not
-comparable with these. The ratio to pgbench on the same server gives a sense of scale, no more: the graph runs on one
-Node thread, pgbench's load on PostgreSQL uses every core. Likewise the ratio of subscription delivery to kafkajs's
-own produce→consume latency on the same broker says how much the graph adds to the bare Kafka hop.
-
-- **Date:** ${report.date.toISOString()}
-- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM; ${machine.os}
-- **Node:** ${machine.node}; **PostgreSQL:** ${machine.postgres} on the same machine (${settings}); ${report.pgbenchVersion}
-- **Load:** ${percent(report.busyBefore)} of the machine's CPU was busy in the second before the run started
-- **Kafka:** ${graph.kafka.broker}
-- **Graph:** the whole graph in one Node process (\`startGraph\`, \`embedded/graph.ts\`) on a fresh database, events
-  through Kafka under topics (${graph.kafka.partitions} partitions each) and consumer groups of the run's own
-  (\`${graph.kafka.topicPrefix}…\`), \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, \`HMS_TIMEZONE=${graph.timeZone}\`, database pool ${graph.poolMax}
-  connections per subgraph${graph.poolMaxIsDefault ? ' (the default)' : ''}; clinic hours ${graph.clinicHours}, ${graph.slotMinutes}-minute
-  slots, at most ${graph.dailyCap} appointments per doctor and day
-
-## Results
-
-| Measure | Value | How |
-| --- | --- | --- |
-${rows(report)
-  .map((row) => `| ${row.join(' | ')} |`)
-  .join('\n')}
-
-Checks of this run: errors in the warm-up ${errorList(bookings.warmup.errorCodes)}, in the measured run
-${errorList(bookings.run.errorCodes)}; ${bookings.run.unanswered} bookings unanswered; the database held
-${bookings.appointmentsInDatabase} appointments = ${bookings.setupBookings} set up + ${bookings.warmup.ok} from the
-warm-up + ${bookings.run.ok} from the measured run. Successful bookings per whole second: ${perSecondRange(bookings.run)}.
-During the measured run (sampled every 100 ms): ${poolLine(bookings.pools)}; ${threadLine(bookings.pools)}.
-Realtime: ${realtimeLine(realtime)}.
-${report.notes.length === 0 ? '' : `\n**Notes:** ${report.notes.join('; ')}.\n`}
-## How it was measured
-
-\`npm run bench\` (\`scripts/bench/main.ts\`) does everything in one run and removes what it created, even on failure:
-
-1. **Bookings per second.** It creates a database \`hms_bench_<random>\` and starts the whole graph inside the
-   benchmark's own Node process, its events on Kafka (a broker of its own, started with \`.ci/kafka.sh\` and stopped
-   at the end, unless \`KAFKA_BROKERS\` names one). Through the gateway, as an admin, it creates ${graph.departments} departments, ${graph.doctors + 2} doctors and
-   ${graph.patients + 1} patients, and waits until the appointments subgraph's copy of doctors and patients (fed by
-   events) knows all of them. Every booking is planned up front (\`scripts/bench/plan.ts\`): booking _n_ goes to
-   doctor _n_ mod ${graph.doctors} (concurrent requests hit different doctors), in one of the first
-   ${graph.slotsPerDay} slots of a weekday (${graph.slotsPerDay === graph.dailyCap ? 'the daily cap' : 'all of the clinic day'}, from ${graph.firstSlot}
-   ${graph.timeZone}), on weekdays from ${graph.firstDay} on (at least ${DAYS_AHEAD} days after the run's date, far beyond the lead
-   time), with a patient whose index is the doctor's shifted per slot, so no doctor-day exceeds the cap, no
-   slot is booked twice and no patient has two appointments at once: every request is a valid, distinct booking.
-   A separate process runs autocannon with ${bookings.connections} connections against the gateway's \`/graphql\`,
-   each request a \`bookAppointment\` mutation with its own variables: first a ${bookings.warmupSeconds} s warm-up, then
-   the measured ${bookings.seconds} s. When the time is up no booking is sent any more and the run ends once every
-   booking in flight has been answered, so every booking sent is accounted for. A booking counts only when its
-   response is HTTP 200 with \`data\` and without GraphQL errors; bookings per second = successful bookings ÷ the time from the start
-   to the last booking's answer. Latencies are autocannon's per-response times (request written → response read)
-   of every booking. Afterwards the number of appointments in the database must equal the successful answers.
-2. **pgbench.** With the graph stopped, on a scratch database of the same server: \`pgbench -i -s ${pgbench.scale}\`
-   (${pgbench.initSeconds.toFixed(0)} s), a checkpoint, then \`pgbench -c ${pgbench.clients} -j ${pgbench.threads} -T ${pgbench.seconds}\` (the
-   built-in TPC-B-like script, as many clients as the booking run has connections); tps is pgbench's "without initial connection time". The ratio says what share of
-   the server's raw TPC-B transaction rate the graph turns into bookings (one booking is one database transaction
-   in the appointments subgraph plus the reads and event handling around it).
-3. **availableSlots.** \`doctor(id) { availableSlots(date: "${slots.date}") }\` through the gateway, one connection,
-   requests one after another: first for a doctor whose day holds ${graph.slotsPerDay} bookings (${graph.slotsPerDay === graph.dailyCap ? 'the cap' : 'every slot'}: no slot is
-   returned), then for a doctor with an empty day (${slots.slotsInDay} slots returned), each after ${slots.full.warmup.requests} warm-up
-   requests; every answer, the warm-ups' included, must be HTTP 200 with the expected number of slots, and none may
-   time out or lose its connection.
-4. **Realtime delivery.** With the graph still running after the availableSlots part, and once it has published and
-   consumed every event so far (outboxes empty, every consumer group of the run at the end of its partitions), it
-   creates a reception staff member through the API (\`createStaffUser\` with the role RECEPTION, then \`signIn\`;
-   reception is told of every appointment's transitions). The load generator opens ${realtime.subscribers} graphql-ws
-   connections to the gateway's \`ws://…/graphql\` with that token in \`connection_init\`, each subscribed to
-   \`appointmentUpdated { eventId type appointment { id status } }\`. Then, one mutation at a time, as an admin over
-   HTTP, \`acceptAppointment\` on the PENDING appointments the booking run left (earliest first): _t_ is taken when
-   the client has read the mutation's response, and each subscriber's latency is the arrival of its CONFIRMED message
-   for that appointment (graphql-ws \`next\`, in the same process) minus _t_. What that covers: the appointments
-   subgraph's transaction commits the change with its event in the outbox, the outbox relay (woken by the commit)
-   publishes it to Kafka (idempotent producer, \`acks: -1\`), the gateway's own consumer group reads it, the
-   gateway's event hub hands it to every subscription, each subscription reads the appointment through the supergraph
-   as its subscriber (one lookup per subscriber and event, through the appointments subgraph and its database), and
-   the message is written to its socket. The event travels while the response is on its way back, so a message can
-   arrive before the response has been read: such latencies are negative and kept as they are
-   (${finePercent(realtime.comparison.negativeShare)} of this run's). The first ${realtime.warmup} mutations warm up and
-   prove that every subscriber is registered (the measured part starts only when each has received a warm-up event);
-   then ${realtime.events} are measured, ${realtime.subscribers} latencies each (the checks above also give, per
-   mutation, its first and its last subscriber's latency: every subscriber's lookup starts as the event reaches the
-   gateway and they share the graph's one thread, so even the first message waits for much of the fan-out). A message not received within
-   ${realtime.timeoutMs / 1000} s counts as lost; a lost message, a failed mutation or a missing subscriber makes the run
-   invalid, and afterwards the database must hold as many CONFIRMED appointments as mutations succeeded. **kafkajs
-   alone**, right after in the same process and on the same broker: a fresh topic \`${graph.kafka.topicPrefix}bench-latency\`
-   of one partition, a producer as the outbox relay's (idempotent, \`acks: -1\`, one request in flight) and a
-   consumer in a group of its own starting at the end of the topic (as the gateway's; it has joined and fetched once
-   before the first message, and like the graph's consumers waits at most 1 s in an idle fetch); ${kafka.warmup}
-   warm-up then ${kafka.messages} measured messages, one at a time, each sent once the previous one was consumed;
-   latency = the consumer's \`eachMessage\` − the moment just before \`send\`. The topic and group are deleted
-   afterwards. The ratios divide delivery's p50 by Kafka's p50 and delivery's p99 by Kafka's p99.
-
-The measured booking run starts right after a checkpoint. The graph runs in the benchmark's own process on one Node
-thread, together with the 100 ms sampler of the pool and \`pg_stat_activity\` figures above (its small cost is
-counted in the graph's event-loop utilisation and CPU); the load generator is another process, and PostgreSQL and
-the Kafka broker run on the same machine, so all of them share its ${machine.cores} cores.
-`;
-  const options = (await prettier.resolveConfig(path)) ?? {};
-  // Wrapped here; the project's prose-wrap setting (preserve) keeps it so.
-  return prettier.format(text, { ...options, parser: 'markdown', proseWrap: 'always' });
 }

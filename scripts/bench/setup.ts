@@ -4,10 +4,11 @@
  * (`plan.ts`); and the full day booked.
  */
 import type { EmbeddedEnv } from '../../embedded/config.ts';
-import type { Graph } from '../../embedded/graph.ts';
 import { clinicHours } from '../../platform/config.ts';
 import type { GraphClient } from '../../platform/graphql/client.ts';
+import type { Subgraph } from '../../platform/subgraph.ts';
 import { DoctorReplica, PatientReplica } from '../../subgraphs/appointments/appointment.entity.ts';
+import { onServer } from '../../platform/testing/database.ts';
 import { forEachConcurrently } from '../import/concurrency.ts';
 import { checkPlan, DAYS_AHEAD, firstWeekday, type BookingPlan } from './plan.ts';
 
@@ -24,7 +25,7 @@ interface BenchHospital {
 
 /** Creates the hospital the bench books in and waits until scheduling knows everyone. */
 export async function setUpHospital(
-  graph: Graph,
+  graph: { subgraphs: readonly Subgraph[] },
   admin: GraphClient,
   options: { env: EmbeddedEnv; doctorCount: number; departmentCount: number },
 ): Promise<BenchHospital> {
@@ -112,7 +113,11 @@ async function mapLimited<Item, Result>(
 }
 
 /** Waits until the appointments subgraph's copy knows every doctor and patient (it learns them from events). */
-async function untilReplicated(graph: Graph, doctorIds: string[], patientIds: string[]): Promise<void> {
+async function untilReplicated(
+  graph: { subgraphs: readonly Subgraph[] },
+  doctorIds: string[],
+  patientIds: string[],
+): Promise<void> {
   const appointments = graph.subgraphs.find((subgraph) => subgraph.name === 'appointments');
   if (!appointments) throw new Error('the graph has no appointments subgraph');
   const deadline = Date.now() + 60_000;
@@ -126,6 +131,63 @@ async function untilReplicated(graph: Graph, doctorIds: string[], patientIds: st
         `the appointments subgraph knows ${doctors}/${doctorIds.length} doctors and ` +
           `${patients}/${patientIds.length} patients after 60 s`,
       );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * `count` bills for the payment run, one per patient of `patientIds` in turn, each with a total (10,500,000.00 in
+ * minor units: 1,000 × 1,000,000 and 5 % tax) that small payments never exhaust.
+ */
+export async function setUpPayableBills(
+  admin: GraphClient,
+  patientIds: readonly string[],
+  count: number,
+): Promise<string[]> {
+  return mapLimited(Array.from({ length: count }), 8, async (_, i) => {
+    const data = await admin.data<{ createBill: { id: string } }>(
+      'mutation($input: CreateBillInput!) { createBill(input: $input) { id } }',
+      {
+        input: {
+          patientId: patientIds[i % patientIds.length]!,
+          lineItems: [{ description: 'Bench treatment', quantity: 1_000, unitPrice: 1_000_000 }],
+        },
+      },
+    );
+    return data.createBill.id;
+  });
+}
+
+/**
+ * Waits until the subgraphs that learn of patients and bills from events know every id: patients in the
+ * appointments and billing subgraphs' copies, bills in the payments subgraph's ledgers.
+ */
+export async function untilKnown(
+  databaseUrl: string,
+  what: 'patients' | 'bills',
+  ids: readonly string[],
+): Promise<void> {
+  const checks =
+    what === 'patients'
+      ? ['appointments.patient_replica where patient_id', 'billing.patient_replica where patient_id']
+      : ['payments.bill_ledger where bill_id'];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const counts = await onServer(databaseUrl, async (client) =>
+      Promise.all(
+        checks.map(async (check) => {
+          const result = await client.query<{ count: number }>(
+            `select count(*)::int as count from ${check} = any($1::uuid[])`,
+            [ids],
+          );
+          return result.rows[0]!.count;
+        }),
+      ),
+    );
+    if (counts.every((count) => count === ids.length)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`after 60 s the subgraphs know ${counts.join(' / ')} of ${ids.length} ${what}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -20,10 +20,11 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** p50, p99, mean and max of latencies in milliseconds. */
+/** p50, p95, p99, mean and max of latencies in milliseconds. */
 export interface LatencySummary {
   count: number;
   p50: number;
+  p95: number;
   p99: number;
   mean: number;
   max: number;
@@ -34,6 +35,7 @@ export function summarise(latenciesMs: readonly number[]): LatencySummary {
   return {
     count: sorted.length,
     p50: nearestRank(sorted, 50),
+    p95: nearestRank(sorted, 95),
     p99: nearestRank(sorted, 99),
     mean: mean(sorted),
     max: sorted.at(-1) ?? Number.NaN,

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Graph } from '../../embedded/graph.ts';
+import type { Subgraph } from '../../platform/subgraph.ts';
 
 export interface PoolFigures {
   /** Per subgraph: pool size limit reached, most requests waiting at once, share of samples with a wait. */
@@ -31,7 +31,11 @@ interface PoolWatch {
   stop(): Promise<PoolFigures>;
 }
 
-export async function watchPools(graph: Graph, serverUrl: string, databaseName: string): Promise<PoolWatch> {
+export async function watchPools(
+  graph: { subgraphs: readonly Subgraph[] },
+  serverUrl: string,
+  databaseName: string,
+): Promise<PoolWatch> {
   const pools: { name: string; pool: pg.Pool }[] = [];
   for (const subgraph of graph.subgraphs) {
     // The graph runs on PostgreSQL here: the driver's native client is its `pg` pool.
