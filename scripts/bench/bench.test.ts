@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { mrnFromSequence } from '../../subgraphs/patients/patient.rules.ts';
 import { chunkRanges, generatedSlot, mrnSql, slotLayout, uuidV7Sql } from './generate.ts';
 import type { SubgraphFetch } from './gateway-process.ts';
+import { combineRuns } from './gateways.ts';
 import { checkPlan, firstWeekday, plannedBooking, weekdayAfter, type BookingPlan } from './plan.ts';
 import {
   answerDifferences,
@@ -415,6 +416,29 @@ describe('the read comparisons (reads.ts)', () => {
     expect(ratios.throughput).toBe(0.1);
     expect(ratios.p99).toBe(2);
     expect(overheadRatios(gateway, []).throughput).toBeNaN();
+  });
+});
+
+describe('combineRuns', () => {
+  it('takes runs of the same length as one: answers, errors and latencies together, usage averaged', () => {
+    const part = (ok: number, latencies: number[], errors: Record<string, number>, busy: number) => ({
+      run: { ok, errors, seconds: 5, latenciesMs: latencies, connectionErrors: 0, timeouts: 1 },
+      gatewayUsage: { eventLoopUtilisation: busy, cpuPerSecond: busy },
+      subgraphUsage: { eventLoopUtilisation: 1, cpuPerSecond: 0.5 },
+    });
+    const combined = combineRuns(
+      [part(100, [1, 2], { FORBIDDEN: 1 }, 0.2), part(50, [3], { FORBIDDEN: 2, X: 1 }, 0.4)],
+      5,
+    );
+    expect(combined.figures.perSecond).toBe(15);
+    expect(combined.figures.ok).toBe(150);
+    expect(combined.figures.seconds).toBe(10);
+    expect(combined.figures.latency.count).toBe(3);
+    expect(combined.figures.latency.max).toBe(3);
+    expect(combined.figures.errors).toEqual({ FORBIDDEN: 3, X: 1 });
+    expect(combined.figures.timeouts).toBe(2);
+    expect(combined.gatewayUsage!.eventLoopUtilisation).toBeCloseTo(0.3);
+    expect(combined.subgraphUsage.cpuPerSecond).toBe(0.5);
   });
 });
 

@@ -6,7 +6,8 @@
  *   from the subgraphs directly: the very requests our gateway sent to each subgraph for those queries (recorded
  *   once, `gateway-process.ts`), replayed against each subgraph alone with a fresh internal token per request.
  * - **Peer gateway**: the query mix (every reader's `PATIENT_QUERY`, a page of readers, `availableSlots`) through our
- *   gateway and through Hive Gateway, after checking that both answer every request of the mix with the same data.
+ *   gateway and through Hive Gateway, after checking that both answer every request of the mix with the same data;
+ *   in four runs of half the time each, ours, Hive, Hive, ours, so that a change in the machine's load weighs alike.
  *
  * Each measured run follows a warm-up and starts once the subgraphs have handled every event earlier requests set off
  * (reads of clinical data raise access events, which the audit subgraph chains), so that no run pays for another's
@@ -115,29 +116,44 @@ export async function measureGateways(options: {
   const differences = answerDifferences(oursAnswers, hiveAnswers);
   if (differences.length > 0) log(`warning: Hive Gateway answers differently: ${differences.join('; ')}`);
 
-  const measure = async (
+  /** One measured run: a warm-up unless `warm`, the subgraphs settled, then `runSeconds` of `job`. */
+  const measureRun = async (
     gateway: GatewayProcess | undefined,
     job: (runSeconds: number) => ReadJob,
-    profiled = false,
-  ): Promise<MeasuredRead> => {
-    const warmup = job(warmupSeconds);
-    await load.run<ReadRunResult>(warmup);
-    await options.settle(`the read run on ${warmup.url}`);
+    runSeconds: number,
+    options_: { warm?: boolean; profiled?: boolean } = {},
+  ): Promise<{ run: ReadRunResult; gatewayUsage: ProcessUsage | undefined; subgraphUsage: ProcessUsage }> => {
+    const first = job(warmupSeconds);
+    if (!options_.warm) await load.run<ReadRunResult>(first);
+    await options.settle(`the read run on ${first.url}`);
     await gateway?.child.run({ kind: 'usage-start' });
     const subgraphMeter = meterUsage();
-    if (profiled) await options.profile?.start();
-    const run = await load.run<ReadRunResult>(job(seconds));
+    if (options_.profiled) await options.profile?.start();
+    const run = await load.run<ReadRunResult>(job(runSeconds));
     const subgraphUsage = subgraphMeter.stop();
     const gatewayUsage = await gateway?.child.run<ProcessUsage>({ kind: 'usage-stop' });
+    return { run, gatewayUsage, subgraphUsage };
+  };
+  const measure = async (gateway: GatewayProcess | undefined, job: (runSeconds: number) => ReadJob) => {
+    const { run, gatewayUsage, subgraphUsage } = await measureRun(gateway, job, seconds);
     return { figures: readFigures(run, seconds), gatewayUsage, subgraphUsage };
   };
   const throughGateway = (gateway: GatewayProcess, bodies: string[]) => (runSeconds: number) =>
     ({ kind: 'reads', url: gateway.url, bearer: options.token, bodies, seconds: runSeconds, connections }) as ReadJob;
 
-  log(`peer gateway: the query mix (${options.mixBodies.length} requests) through ours, then Hive Gateway`);
-  const oursMix = await measure(ours, throughGateway(ours, options.mixBodies), true);
+  // Ours, Hive, Hive, ours: half the time each, so that a drift of the machine's load during the comparison weighs
+  // on both alike.
+  log(`peer gateway: the query mix (${options.mixBodies.length} requests) through ours, Hive Gateway, Hive, ours`);
+  const half = seconds / 2;
+  const oursMix = throughGateway(ours, options.mixBodies);
+  const hiveMix = throughGateway(hive, options.mixBodies);
+  const oursFirst = await measureRun(ours, oursMix, half, { profiled: true });
   const profiles = options.profile ? await options.profile.stop() : undefined;
-  const hiveMix = await measure(hive, throughGateway(hive, options.mixBodies));
+  const hiveFirst = await measureRun(hive, hiveMix, half);
+  const hiveSecond = await measureRun(hive, hiveMix, half, { warm: true });
+  const oursSecond = await measureRun(ours, oursMix, half, { warm: true });
+  const oursPeer = combineRuns([oursFirst, oursSecond], half);
+  const hivePeer = combineRuns([hiveFirst, hiveSecond], half);
 
   log(`gateway overhead: the patient query through ours, then its ${fetches.length} subgraph requests directly`);
   const oursPatient = await measure(ours, throughGateway(ours, options.patientBodies));
@@ -170,11 +186,43 @@ export async function measureGateways(options: {
       requests: options.mixBodies.length,
       subgraphRequests: { ours: oursRequests, hive: hiveRequests },
       differences,
-      ours: oursMix,
-      hive: hiveMix,
-      throughputRatio: ratioOf(oursMix.figures.perSecond, hiveMix.figures.perSecond),
-      p99Ratio: ratioOf(oursMix.figures.latency.p99, hiveMix.figures.latency.p99),
+      ours: oursPeer,
+      hive: hivePeer,
+      throughputRatio: ratioOf(oursPeer.figures.perSecond, hivePeer.figures.perSecond),
+      p99Ratio: ratioOf(oursPeer.figures.latency.p99, hivePeer.figures.latency.p99),
     },
     ...(profiles ? { profiles } : {}),
+  };
+}
+
+/** Runs of `seconds` each taken as one: answers and latencies together, usage averaged. */
+export function combineRuns(
+  parts: readonly { run: ReadRunResult; gatewayUsage: ProcessUsage | undefined; subgraphUsage: ProcessUsage }[],
+  seconds: number,
+): MeasuredRead {
+  const errors: Record<string, number> = {};
+  for (const { run } of parts) {
+    for (const [code, count] of Object.entries(run.errors)) errors[code] = (errors[code] ?? 0) + count;
+  }
+  const average = (usages: (ProcessUsage | undefined)[]): ProcessUsage | undefined => {
+    const known = usages.filter((usage): usage is ProcessUsage => usage !== undefined);
+    if (known.length === 0) return undefined;
+    return {
+      eventLoopUtilisation: known.reduce((sum, usage) => sum + usage.eventLoopUtilisation, 0) / known.length,
+      cpuPerSecond: known.reduce((sum, usage) => sum + usage.cpuPerSecond, 0) / known.length,
+    };
+  };
+  const run: ReadRunResult = {
+    ok: parts.reduce((sum, part) => sum + part.run.ok, 0),
+    errors,
+    seconds: parts.reduce((sum, part) => sum + part.run.seconds, 0),
+    latenciesMs: parts.flatMap((part) => part.run.latenciesMs),
+    connectionErrors: parts.reduce((sum, part) => sum + part.run.connectionErrors, 0),
+    timeouts: parts.reduce((sum, part) => sum + part.run.timeouts, 0),
+  };
+  return {
+    figures: readFigures(run, seconds * parts.length),
+    gatewayUsage: average(parts.map((part) => part.gatewayUsage)),
+    subgraphUsage: average(parts.map((part) => part.subgraphUsage))!,
   };
 }

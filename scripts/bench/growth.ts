@@ -9,8 +9,8 @@
  * - `patients { totalCount }`, the number of patients;
  * - `Doctor.availableSlots` of a doctor whose generated history holds a share of every appointment.
  *
- * Each query runs on one connection, requests one after another (latency without queueing), for a warm-up and then
- * the measured seconds. Every answer must be HTTP 200 with data and no errors.
+ * Each query runs on one connection, requests one after another (latency without queueing), for a warm-up and then,
+ * once the subgraphs have handled the events of earlier requests, the measured seconds. Every answer must be HTTP 200 with data and no errors.
  */
 import { onServer } from '../../platform/testing/database.ts';
 import { body, PATIENT_PAGE_QUERY, PATIENT_QUERY, readFigures, SLOTS_QUERY, type ReadFigures } from './reads.ts';
@@ -53,6 +53,8 @@ export async function measureGrowth(options: {
   /** A day in the future, and a doctor with generated history, for `availableSlots`. */
   slotsDay: string;
   read: (job: ReadJob) => Promise<ReadRunResult>;
+  /** Waits until the subgraphs have handled the events earlier requests set off. */
+  settle: (before: string) => Promise<void>;
   log: (message: string) => void;
 }): Promise<GrowthFigures> {
   const generate = (from: number, to: number) =>
@@ -84,6 +86,7 @@ export async function measureGrowth(options: {
         connections: 1,
       });
       await options.read(job(options.warmupSeconds));
+      await options.settle(`growth: ${query} at ${generatedPatients} patients`);
       figures[query] = readFigures(await options.read(job(options.seconds)), options.seconds);
       options.log(`growth at ${generatedPatients} patients: ${query} p95 ${figures[query].latency.p95.toFixed(1)} ms`);
     }

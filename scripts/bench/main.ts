@@ -72,7 +72,7 @@ const benchEnvSchema = z.object({
   BENCH_READ_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
   BENCH_READERS: z.coerce.number().int().min(1).max(40).default(16),
   BENCH_PAYABLE_BILLS: z.coerce.number().int().min(1).max(1000).default(64),
-  BENCH_SLOT_REQUESTS: z.coerce.number().int().min(10).max(100_000).default(500),
+  BENCH_SLOT_REQUESTS: z.coerce.number().int().min(10).max(100_000).default(200),
   BENCH_SUBSCRIBERS: z.coerce.number().int().min(1).max(1000).default(100),
   BENCH_REALTIME_WARMUP: z.coerce.number().int().min(1).max(1000).default(20),
   BENCH_REALTIME_EVENTS: z.coerce.number().int().min(10).max(2000).default(200),
@@ -97,7 +97,7 @@ const benchEnvSchema = z.object({
 
 const DEPARTMENTS = 4;
 /** availableSlots requests before each measured series. */
-const SLOT_WARMUP_REQUESTS = 50;
+const SLOT_WARMUP_REQUESTS = 20;
 const ADMIN = { email: 'bench-admin@hms.local', password: `bench ${randomBytes(12).toString('base64url')}` };
 /** How long a subscriber's message (or a Kafka message) may take before it counts as lost. */
 const REALTIME_TIMEOUT_MS = 10_000;
@@ -565,6 +565,7 @@ async function main(): Promise<number> {
         clinic: { opensAt: clinic.opensAt, closesAt: clinic.closesAt, slotMinutes: env.HMS_SLOT_MINUTES },
         slotsDay,
         read: (job: ReadJob) => load.run<ReadRunResult>(job),
+        settle,
         log,
       });
     }

@@ -73,7 +73,9 @@ event-loop utilisation and CPU time during each measured run.
    the highest p99 of one subgraph request.
 2. **Peer gateway.** The query mix — every reader's query, a page of the readers with their appointments, doctors
    and bills, and one doctor's \`availableSlots\` — through our gateway, then through Hive Gateway on the committed
-   \`schema/supergraph.graphql\`, in front of the same subgraph process, with the same load. Hive verifies the client's
+   \`schema/supergraph.graphql\`, in front of the same subgraph process, with the same load: four runs of half the
+   time each, ours, Hive, Hive, ours (after a warm-up of each), so that a change in the machine's load weighs on both
+   alike; the figures of each gateway are its two runs together. Hive verifies the client's
    ES256 access token against identity's JWKS (its \`useJWT\` plugin, ES256 only, issuer and audience checked) and
    signs an internal token for every subgraph request in an \`onFetch\` hook exactly as ours does; ours also checks
    revocations (in memory) and logs a line per request at debug level. Before any timing, both answer every request
