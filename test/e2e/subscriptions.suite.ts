@@ -49,7 +49,8 @@ export function subscriptionSuite(options: { embedded: boolean }): void {
     graph = await startTestGraph({
       embedded: options.embedded,
       clock: () => new Date(Date.now() + shiftMs),
-      env: { HMS_SUBSCRIPTION_BACKLOG: String(BACKLOG) },
+      // The slow-client test's subscription aliases the appointment 100 times, past the default limit of 30.
+      env: { HMS_SUBSCRIPTION_BACKLOG: String(BACKLOG), HMS_GATEWAY_MAX_ALIASES: '100' },
     });
     admin = await graph.admin();
     reception = (await aStaffMember(admin, ['RECEPTION'])).client;
