@@ -13,7 +13,7 @@ import {
   sharesOf,
   type ReadFigures,
 } from './reads.ts';
-import { targetsOf, type BenchReport } from './report.ts';
+import { busyMachine, targetsOf, type BenchReport } from './report.ts';
 import { parsePgbench } from './postgres.ts';
 import type { RealtimeFigures } from './report.ts';
 import { realtimeProblems } from './report.ts';
@@ -415,7 +415,11 @@ describe('the read comparisons (reads.ts)', () => {
     expect(ratios.slowestQueriesPerSecond).toBe(500);
     expect(ratios.throughput).toBe(0.1);
     expect(ratios.p99).toBe(2);
+    // 2/10,000 + 1/8,000 s per query: 307.7 queries/s if one process served both.
+    expect(ratios.combinedQueriesPerSecond).toBeCloseTo(1 / (2 / 1_000 + 1 / 800), 6);
+    expect(ratios.combinedThroughput).toBeCloseTo(50 / ratios.combinedQueriesPerSecond, 6);
     expect(overheadRatios(gateway, []).throughput).toBeNaN();
+    expect(overheadRatios(gateway, []).combinedThroughput).toBeNaN();
   });
 });
 
@@ -496,6 +500,14 @@ describe('the targets of issue 10', () => {
   it('leaves out the targets of parts that did not run', () => {
     const partial = { ...report(), gateways: undefined, growth: undefined } as BenchReport;
     expect(targetsOf(partial).map((target) => target.name)).toEqual(['Bookings ≥ 25 % of pgbench TPC-B-like']);
+  });
+});
+
+describe('busyMachine', () => {
+  it('says other work competed when the 15-minute load average exceeds two runnable threads per core', () => {
+    const machine = { cores: 2 } as BenchReport['machine'];
+    expect(busyMachine({ machine, during: { busyShare: 0.9, loadAverage: [9, 6, 4] } })).toBe(false);
+    expect(busyMachine({ machine, during: { busyShare: 0.9, loadAverage: [9, 6, 4.1] } })).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 /** What the benchmark ran on: CPU, cores, memory, operating system, Node and PostgreSQL. */
 import { readFileSync } from 'node:fs';
-import { cpus, release, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { onServer } from '../../platform/testing/database.ts';
 
 export interface Machine {
@@ -22,6 +22,34 @@ function operatingSystem(): string {
     // Not Linux, or no os-release: the kernel alone.
   }
   return `${osType()} ${release()}`;
+}
+
+/**
+ * How busy the whole machine was from now until `stop()`: the share of its CPU time (all cores, every process — the
+ * bench's own, PostgreSQL's and Kafka's included) that was not idle, and the load averages (1, 5, 15 minutes) at the
+ * end, which count runnable threads beyond the cores.
+ */
+export function meterMachine(): { stop(): { busyShare: number; loadAverage: number[] } } {
+  const before = cpuTotals();
+  return {
+    stop: () => {
+      const after = cpuTotals();
+      return {
+        busyShare: after.all === before.all ? 0 : (after.busy - before.busy) / (after.all - before.all),
+        loadAverage: loadavg(),
+      };
+    },
+  };
+}
+
+function cpuTotals(): { busy: number; all: number } {
+  return cpus().reduce(
+    (sum, cpu) => {
+      const { user, nice, sys, irq, idle } = cpu.times;
+      return { busy: sum.busy + user + nice + sys + irq, all: sum.all + user + nice + sys + irq + idle };
+    },
+    { busy: 0, all: 0 },
+  );
 }
 
 /** The share of the machine's CPU time (all cores) that was busy during the next `ms` milliseconds. */

@@ -47,7 +47,7 @@ import { measureGrowth, type GrowthFigures } from './growth.ts';
 import { ensureHiveGateway, HIVE_GATEWAY_VERSION } from './hive.ts';
 import { OWN_BROKER, removeRunFromBroker, startOwnBroker, untilEventsHandled } from './kafka.ts';
 import type { Job, RealtimeRunResult, ReadJob, ReadRunResult, SlotsRunResult, WriteRunResult } from './load.ts';
-import { describeMachine, machineBusyShare } from './machine.ts';
+import { describeMachine, machineBusyShare, meterMachine } from './machine.ts';
 import { checkpoint, pgbenchInit, pgbenchRun, pgbenchVersion, type PgbenchResult } from './postgres.ts';
 import { startProfiler, type ProfileSummary } from './profile.ts';
 import { body, PATIENT_PAGE_QUERY, PATIENT_QUERY, READER_FAMILY_NAME, setUpReaders, SLOTS_QUERY } from './reads.ts';
@@ -149,6 +149,7 @@ async function main(): Promise<number> {
       log(`warning: the machine is already ${(busyBefore * 100).toFixed(0)} % busy; the figures will be low`);
     }
     const pgbenchInfo = await pgbenchVersion(settings.PGBENCH);
+    const machineDuringRun = meterMachine();
     const hiveInstall = runs('reads') ? await ensureHiveGateway() : undefined;
     if (hiveInstall?.installedSeconds !== undefined) {
       log(
@@ -604,6 +605,7 @@ async function main(): Promise<number> {
       command: profiling ? 'npm run bench -- --cpu-prof' : 'npm run bench',
       machine,
       busyBefore,
+      during: machineDuringRun.stop(),
       pgbenchVersion: pgbenchInfo,
       hive: { version: HIVE_GATEWAY_VERSION, installedSeconds: hiveInstall?.installedSeconds },
       graph: {

@@ -2,7 +2,7 @@
 import * as prettier from 'prettier';
 import { APPOINTMENTS_PER_PATIENT, LARGE, SMALL } from './growth.ts';
 import { DAYS_AHEAD } from './plan.ts';
-import { checkLines, finePercent, percent, rows, targetRows, type BenchReport } from './report.ts';
+import { busyMachine, checkLines, finePercent, percent, rows, targetRows, type BenchReport } from './report.ts';
 
 const tableOf = (header: string[], body: string[][]) =>
   [
@@ -28,7 +28,9 @@ figures, which are only this machine's, under the load it had then (see **Load**
 - **Date:** ${report.date.toISOString()}
 - **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM; ${machine.os}
 - **Node:** ${machine.node}; **PostgreSQL:** ${machine.postgres} on the same machine (${settings}); ${report.pgbenchVersion}
-- **Load:** ${percent(report.busyBefore)} of the machine's CPU was busy in the second before the run started${report.busyBefore > 0.2 ? ' — other work shared the machine during the run, so absolute figures are low and noisy; the ratios less so' : ''}
+- **Load:** ${percent(report.busyBefore)} of the machine's CPU was busy in the second before the run started,
+  ${percent(report.during.busyShare)} over the whole run (the bench's own processes included); load average at the end
+  ${report.during.loadAverage.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min)${report.busyBefore > 0.2 || busyMachine(report) ? ' — other work shared the machine during the run, so absolute figures are low and noisy; the ratios less so' : ''}
 - **Kafka:** ${graph.kafka.broker}
 - **Processes:** every subgraph in one Node process (\`scripts/bench/subgraphs.ts\`, as \`embedded/graph.ts\` composes
   them) on a fresh database; our gateway in its own process, configured as \`gateway/main.ts\` is; Hive Gateway

@@ -259,12 +259,23 @@ export function readFigures(
 /**
  * The gateway-overhead figures: the gateway's queries per second against the slowest subgraph's own rate for the
  * same data (its requests per second divided by its requests per query), and the gateway's p99 against the highest
- * p99 of a single subgraph request.
+ * p99 of a single subgraph request. Also against the subgraphs' combined rate, `1 / Σ (requests per query ÷ requests
+ * per second)`: what one process serving every subgraph (as the bench runs them) could do for the query if each
+ * subgraph's share cost what it costs alone.
  */
 export function overheadRatios(
   gateway: ReadFigures,
   direct: readonly { subgraph: string; perQuery: number; figures: ReadFigures }[],
-): { slowest: string; slowestQueriesPerSecond: number; throughput: number; p99: number } {
+): {
+  slowest: string;
+  slowestQueriesPerSecond: number;
+  throughput: number;
+  p99: number;
+  combinedQueriesPerSecond: number;
+  combinedThroughput: number;
+} {
+  const secondsPerQuery = direct.reduce((sum, share) => sum + share.perQuery / share.figures.perSecond, 0);
+  const combinedQueriesPerSecond = direct.length > 0 ? 1 / secondsPerQuery : Number.NaN;
   let slowest = { subgraph: 'none', queriesPerSecond: Number.NaN };
   let worstP99 = Number.NaN;
   for (const share of direct) {
@@ -277,5 +288,7 @@ export function overheadRatios(
     slowestQueriesPerSecond: slowest.queriesPerSecond,
     throughput: ratioOf(gateway.perSecond, slowest.queriesPerSecond),
     p99: ratioOf(gateway.latency.p99, worstP99),
+    combinedQueriesPerSecond,
+    combinedThroughput: ratioOf(gateway.perSecond, combinedQueriesPerSecond),
   };
 }

@@ -34,6 +34,8 @@ export interface BenchReport {
   machine: Machine;
   /** Share of the machine's CPU busy during one second before the run (others' work skews the figures). */
   busyBefore: number;
+  /** The whole machine over the run: its busy CPU share (every process) and the load averages at the end. */
+  during: { busyShare: number; loadAverage: number[] };
   pgbenchVersion: string;
   hive: { version: string; installedSeconds: number | undefined };
   graph: {
@@ -302,6 +304,12 @@ export function rows(report: BenchReport): [string, string, string][] {
         `slowest: ${overhead.ratios.slowest} (${overhead.ratios.slowestQueriesPerSecond.toFixed(1)} queries' worth/s)`,
       ],
       [
+        'Ratio gateway ÷ all five subgraphs combined',
+        overhead.ratios.combinedThroughput.toFixed(2),
+        `combined: 1 / Σ (requests per query ÷ requests/s) = ${overhead.ratios.combinedQueriesPerSecond.toFixed(1)} ` +
+          'queries/s, what the one subgraph process could do if each share cost what it costs alone',
+      ],
+      [
         'Query mix through our gateway',
         `${peer.ours.figures.perSecond.toFixed(1)} /s, p99 ${ms(peer.ours.figures.latency.p99)}`,
         `${peer.requests} requests in turn; ${readLine(peer.ours)}`,
@@ -534,6 +542,9 @@ export function checkLines(report: BenchReport): string[] {
   lines.push(
     `Machine busy in the second before the run: ${percent(report.busyBefore)} of all cores` +
       (report.busyBefore > 0.2 ? ' (NOT IDLE: other work shared the machine; the figures are low)' : '') +
+      `; over the whole run ${percent(report.during.busyShare)} (every process, the bench's own included), load ` +
+      `average at the end ${report.during.loadAverage.map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min, ` +
+      `${report.machine.cores} cores${busyMachine(report) ? ': other work competed for the cores during the run' : ''})` +
       `. Subgraphs and gateways started in ${report.graph.startSeconds.toFixed(1)} s, set-up ${report.graph.setupSeconds.toFixed(1)} s` +
       (report.writes ? `, pgbench -i ${report.writes.pgbench.initSeconds.toFixed(1)} s` : '') +
       (report.hive.installedSeconds !== undefined
@@ -542,6 +553,14 @@ export function checkLines(report: BenchReport): string[] {
       `, total ${report.totalSeconds.toFixed(0)} s.`,
   );
   return lines;
+}
+
+/**
+ * Whether other work competed for the machine during the run: more runnable threads on average over the last 15
+ * minutes than the bench's own processes can keep busy (its 4 Node processes, PostgreSQL and Kafka: about 2 per core).
+ */
+export function busyMachine(report: Pick<BenchReport, 'during' | 'machine'>): boolean {
+  return (report.during.loadAverage[2] ?? 0) > 2 * report.machine.cores;
 }
 
 function table(header: string[], body: string[][]): string[] {
