@@ -81,13 +81,15 @@ export async function migrationsApplied(orm: Orm): Promise<boolean> {
 }
 
 /**
- * Exclusion constraints (named `*_excl`) are written by hand in migrations because the ORM cannot describe
- * them; its schema diff therefore always proposes to drop them. This removes those statements from a diff.
+ * Exclusion constraints (named `*_excl`) and triggers (with their functions) are written by hand in migrations
+ * because our entities do not describe them; the ORM's schema diff therefore always proposes to drop them. This
+ * removes those statements from a diff.
  */
 export function withoutHandWrittenConstraints(sql: string): string {
   return sql
     .split('\n')
     .filter((line) => !/(drop|add) constraint "[a-z0-9_]+_excl"/.test(line))
+    .filter((line) => !/^drop (trigger|function) if exists "/.test(line))
     .join('\n')
     .trim();
 }

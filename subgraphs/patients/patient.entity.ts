@@ -82,4 +82,25 @@ export const CareRelationship = defineEntity({
 });
 export type CareRelationship = InferEntity<typeof CareRelationship>;
 
-export const patientEntities = [Patient, PatientIdentifier, CareRelationship];
+/**
+ * How many patients there are, archived or not, kept by triggers on `patient` (migration
+ * `…_patient_tally`) so that the unfiltered `patients { totalCount }` reads a few rows instead of counting a table of
+ * millions. Each change adds to one of `TALLY_SHARDS` rows chosen at random, so that registrations running at the same
+ * time do not all wait on one row's lock; the count is the sum of the shards. Never written by the application.
+ */
+export const PatientTally = defineEntity({
+  name: 'PatientTally',
+  tableName: 'patient_tally',
+  properties: {
+    archived: p.boolean().primary(),
+    shard: p.smallint().primary(),
+    count: p.bigint('number'),
+  },
+  primaryKeys: ['archived', 'shard'],
+});
+export type PatientTally = InferEntity<typeof PatientTally>;
+
+/** Rows each state of the tally is spread over. */
+export const TALLY_SHARDS = 16;
+
+export const patientEntities = [Patient, PatientIdentifier, CareRelationship, PatientTally];

@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122035448_initial as M0 } from './Migration20261122035448_initial.ts';
 import { Migration20261122042912_care_relationships as M1 } from './Migration20261122042912_care_relationships.ts';
+import { Migration20261202064650_patient_tally as M2 } from './Migration20261202064650_patient_tally.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122035448_initial', class: M0 },
   { name: 'Migration20261122042912_care_relationships', class: M1 },
+  { name: 'Migration20261202064650_patient_tally', class: M2 },
 ];
