@@ -242,7 +242,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           ...safety.plugins,
           ApolloServerPluginLandingPageDisabled(),
           requestLogPlugin(),
-          errorLogPlugin<GatewayContext>(formatGatewayError),
+          errorLogPlugin<GatewayContext>(formatGatewayError, log),
           graphqlMetricsPlugin<GatewayContext>(metricsOf('gateway')),
         ],
       });

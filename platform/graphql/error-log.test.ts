@@ -25,7 +25,7 @@ describe('logging unexpected errors on the request’s logger', () => {
         },
       },
       formatError: (formatted, error) => format(formatted, error, silentChildOf(root)),
-      plugins: [errorLogPlugin(format)],
+      plugins: [errorLogPlugin(format, root)],
     });
     await server.start();
     const logger = root.child({ correlationId: 'corr-1', requestId: 'req-1' });

@@ -4,7 +4,7 @@
  * silent logger and this plugin the same formatter, which logs exactly the errors it hides from the client.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../logger.ts';
 import type { RequestContext } from './context.ts';
 
@@ -16,12 +16,21 @@ export type ErrorFormatter = (
 ) => GraphQLFormattedError;
 
 /** Logs each error of a request that `format` masks, on the request's logger. */
-export function errorLogPlugin<Context extends RequestContext>(format: ErrorFormatter): ApolloServerPlugin<Context> {
+export function errorLogPlugin<Context extends RequestContext>(
+  format: ErrorFormatter,
+  fallback: Logger,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) format(error.toJSON(), error, contextValue.logger);
+          for (const error of errors) {
+            // Apollo hands over GraphQL errors; anything else (seen from a failing context function) is formatted from
+            // its message, so that logging it never becomes a second failure.
+            const formatted =
+              error instanceof GraphQLError ? error.toJSON() : { message: String((error as Error)?.message ?? error) };
+            format(formatted, error, contextValue?.logger ?? fallback);
+          }
         },
       };
     },

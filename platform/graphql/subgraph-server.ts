@@ -108,7 +108,7 @@ export function createSubgraphServer<Context extends RequestContext>(
           ApolloServerPluginLandingPageDisabled(),
           ApolloServerPluginInlineTraceDisabled(),
           auditPlugin<Context>({ subgraph: options.name, transaction: options.accessEvents }),
-          errorLogPlugin<Context>(format),
+          errorLogPlugin<Context>(format, log),
           graphqlMetricsPlugin<Context>(metricsOf(options.name)),
         ],
       });
