@@ -300,7 +300,12 @@ describe('tracing', () => {
         const mine = receiver.spans.filter((span) => span.traceId === traceId);
         const groups = new Set(
           mine
-            .filter((span) => span.kind === SPAN_KIND.CONSUMER)
+            // audit.log also consumes the request's access-events: wait for its span of the appointment's event.
+            .filter(
+              (span) =>
+                span.kind === SPAN_KIND.CONSUMER &&
+                span.attributes['messaging.destination.name'] === 'appointment-events',
+            )
             .map((span) => span.attributes['messaging.consumer.group.name']),
         );
         return groups.has('billing.appointment-charges') && groups.has('audit.log') ? mine : null;
