@@ -57,15 +57,29 @@ export interface Graph {
   stop(): Promise<void>;
 }
 
-/** Starts the whole graph. */
-export async function startGraph(options: GraphOptions): Promise<Graph> {
-  const { env } = options;
-  const logger =
-    options.logger ??
-    createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+/** The subgraphs of the graph, running in this process on free loopback ports, and what a gateway needs of them. */
+export interface SubgraphHost {
+  subgraphs: Subgraph[];
+  /** Each subgraph's GraphQL endpoint, by name (`http://127.0.0.1:<port>/graphql`). */
+  subgraphUrls: Record<string, string>;
+  /** How a gateway checks access tokens: identity's JWKS and revocations, issuer, audience, lifetime. */
+  tokens: { jwksUrl: string; revocationsUrl: string; issuer: string; audience: string; accessTokenTtlSeconds: number };
+  transport: EventTransport;
+  database: OpenDatabase;
+  internalTokenSecret: string;
+  /** Stops the subgraphs (each publishing its outbox first), the transport and the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every subgraph of the catalogue in this process, on one database and one events transport (the embedded
+ * graph, and the benchmark's subgraph process). `transportName` names the transport's Kafka client.
+ */
+export async function startSubgraphs(
+  options: Omit<GraphOptions, 'logger'> & { logger: Logger; transportName?: string },
+): Promise<SubgraphHost> {
+  const { env, logger } = options;
   const production = env.NODE_ENV === 'production';
-  // Before anything starts: a playground without introspection is a configuration error.
-  const playground = playgroundEnabled(env);
   const internalTokenSecret = secretOrGenerate(
     'HMS_INTERNAL_TOKEN_SECRET',
     env.HMS_INTERNAL_TOKEN_SECRET,
@@ -78,7 +92,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     poolMax: env.DATABASE_POOL_MAX,
     dataDir: env.HMS_DATA_DIR,
   });
-  const transport = createTransport(env, logger);
+  const transport = createTransport(env, logger, options.transportName);
   const subgraphUrls: Record<string, string> = {};
   const deps = {
     database: database.target,
@@ -104,7 +118,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
   );
 
   const started: Subgraph[] = [];
-  const stopSubgraphs = async (): Promise<void> => {
+  const stop = async (): Promise<void> => {
     for (const subgraph of [...started].reverse()) await subgraph.quiesce();
     await Promise.all(started.map((subgraph) => subgraph.stop()));
     await transport.stop();
@@ -118,24 +132,47 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     }
     await transport.start();
   } catch (error) {
-    await stopSubgraphs().catch(() => {});
+    await stop().catch(() => {});
     throw error;
   }
-
   const identityUrl = new URL(subgraphUrls.identity!);
+  return {
+    subgraphs: started,
+    subgraphUrls,
+    tokens: {
+      jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
+      revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
+      issuer: identity.tokens.issuer,
+      audience: identity.tokens.audience,
+      accessTokenTtlSeconds: identity.tokens.accessTokenTtlSeconds,
+    },
+    transport,
+    database,
+    internalTokenSecret,
+    stop,
+  };
+}
+
+/** Starts the whole graph. */
+export async function startGraph(options: GraphOptions): Promise<Graph> {
+  const { env } = options;
+  const logger =
+    options.logger ??
+    createLogger({ name: 'hms', level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' && process.stdout.isTTY });
+  // Before anything starts: a bad protection setting (a manifest that does not load, a playground without
+  // introspection) is a configuration error.
   const protection = gatewayProtection(env);
+  const playground = playgroundEnabled(env);
+  const host = await startSubgraphs({ ...options, logger });
+  const { subgraphUrls, transport, database, internalTokenSecret } = host;
+  const stopSubgraphs = host.stop;
+
   /** A gateway in front of the running subgraphs, reading events from `events`. */
   const gatewayOn = (events: EventTransport, overrides: Partial<GatewayProtection> = {}): Gateway =>
     createGateway({
       supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
       subgraphUrls,
-      tokens: {
-        jwksUrl: new URL(JWKS_PATH, identityUrl).toString(),
-        revocationsUrl: new URL(REVOCATIONS_PATH, identityUrl).toString(),
-        issuer: identity.tokens.issuer,
-        audience: identity.tokens.audience,
-        accessTokenTtlSeconds: identity.tokens.accessTokenTtlSeconds,
-      },
+      tokens: host.tokens,
       transport: events,
       internalTokenSecret,
       logger,
@@ -159,7 +196,7 @@ export async function startGraph(options: GraphOptions): Promise<Graph> {
     gatewayReplica: gatewayOn,
     env,
     playground,
-    subgraphs: started,
+    subgraphs: host.subgraphs,
     subgraphUrls,
     transport,
     database,

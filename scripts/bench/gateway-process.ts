@@ -8,16 +8,13 @@
  * representations): the bench replays them against the subgraphs directly, the same data without the gateway. Outside
  * a capture nothing is recorded or wrapped.
  */
-import { readFileSync } from 'node:fs';
 import type { Gateway } from '../../gateway/gateway.ts';
-import { gatewayEnvSchema, gatewayProtection } from '../../gateway/config.ts';
-import { playgroundEnabled } from '../../gateway/playground/playground.config.ts';
-import { configuredSubgraphUrls, loadConfig } from '../../platform/config.ts';
+import { gatewayEnvSchema } from '../../gateway/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import type { EventTransport } from '../../platform/events/transport.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { startTracingFromEnv, type Tracing } from '../../platform/observability/tracing.ts';
 import { createTransport } from '../../platform/process.ts';
-import { SUPERGRAPH_PATH } from '../../schema/catalog.ts';
 import { SubgraphDataSource } from '../../gateway/subgraph-data-source.ts';
 import { serveJobs } from './child.ts';
 import { meterJobs } from './usage.ts';
@@ -66,32 +63,11 @@ const meter = meterJobs();
 async function start(): Promise<{ url: string }> {
   const env = loadConfig(gatewayEnvSchema, process.env);
   const logger = createLogger({ name: 'gateway', level: env.LOG_LEVEL, pretty: false });
-  const protection = gatewayProtection(env);
   tracing = startTracingFromEnv(env, 'hms-gateway');
   // Loaded once tracing is registered: `@apollo/gateway` binds its tracer when it loads (as in `gateway/main.ts`).
-  const { createGateway } = await import('../../gateway/gateway.ts');
+  const { gatewayFromEnv } = await import('../../gateway/from-env.ts');
   const transport = createTransport(env, logger, 'gateway');
-  const gateway = createGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    subgraphUrls: configuredSubgraphUrls(
-      Object.fromEntries(
-        Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-      ),
-    ),
-    tokens: {
-      jwksUrl: env.HMS_JWKS_URL,
-      revocationsUrl: env.HMS_REVOCATIONS_URL,
-      issuer: env.HMS_JWT_ISSUER,
-      audience: env.HMS_JWT_AUDIENCE,
-      accessTokenTtlSeconds: env.HMS_ACCESS_TOKEN_TTL_SECONDS,
-    },
-    transport,
-    internalTokenSecret: env.HMS_INTERNAL_TOKEN_SECRET,
-    logger,
-    ...protection,
-    playground: playgroundEnabled(env),
-    subscriptionBacklog: env.HMS_SUBSCRIPTION_BACKLOG,
-  });
+  const gateway = gatewayFromEnv(env, logger, transport);
   await transport.start();
   const listening = await gateway.start(env.HOST, env.PORT);
   running = { gateway, transport };

@@ -60,6 +60,13 @@ async function expectRefused(
   return response.errors!.find((error) => error.extensions?.code === code)!.message;
 }
 
+/** Writes an Apollo persisted query manifest of `operations` to a temporary file and returns its path. */
+function writeManifest(operations: { id: string; name: string; type?: string; body: string }[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'hms-trusted-')), 'manifest.json');
+  writeFileSync(path, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }));
+  return path;
+}
+
 /** `patients → appointments → patient → appointments …`, `levels` connections deep, `first` each. */
 function nestedPatients(levels: number, first: number): string {
   let inner = 'id';
@@ -242,16 +249,7 @@ describe('a gateway configured for production, with budgets and a safelist', () 
   it('runs only trusted documents when a manifest is configured', async () => {
     const listed = 'query Me { me { id email } }';
     const id = createHash('sha256').update(listed).digest('hex');
-    const folder = mkdtempSync(join(tmpdir(), 'hms-trusted-'));
-    const path = join(folder, 'manifest.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        format: 'apollo-persisted-query-manifest',
-        version: 1,
-        operations: [{ id, name: 'Me', type: 'query', body: listed }],
-      }),
-    );
+    const path = writeManifest([{ id, name: 'Me', type: 'query', body: listed }]);
     const client = (await replica({ trustedDocuments: readTrustedDocuments(path) })).withToken(admin.token);
     const headers = { authorization: `Bearer ${admin.token}` };
     const byId = await post(client.url, JSON.stringify({ documentId: `sha256:${id}` }), headers);
@@ -276,16 +274,7 @@ describe('a gateway configured for production, with budgets and a safelist', () 
   });
 
   it('refuses a manifest whose id is not its body’s hash', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'hms-trusted-'));
-    const path = join(folder, 'manifest.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        format: 'apollo-persisted-query-manifest',
-        version: 1,
-        operations: [{ id: '1'.repeat(64), name: 'Me', body: '{ me { id } }' }],
-      }),
-    );
+    const path = writeManifest([{ id: '1'.repeat(64), name: 'Me', body: '{ me { id } }' }]);
     expect(() => readTrustedDocuments(path)).toThrow(/has an id not its body's/);
   });
 });
